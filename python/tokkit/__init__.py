@@ -1,0 +1,14 @@
+"""tokkit: tokenizers with a Rust core.
+
+>>> import tokkit
+>>> tok = tokkit.get_encoding("cl100k_base")          # like tiktoken.get_encoding
+>>> tok = tokkit.load("some/tokenizer/file")          # .tiktoken or tokkit JSON
+>>> ids = tok.encode("hello world"); tok.decode(ids)
+"""
+
+from .encodings import get_encoding, list_encoding_names
+from .formats import from_tiktoken, load
+from .tokenizer import Tokenizer
+
+__all__ = ["Tokenizer", "from_tiktoken", "get_encoding", "list_encoding_names", "load"]
+__version__ = "0.1.0"

@@ -1,0 +1,160 @@
+"""Reading and writing tokenizer files.
+
+``load`` looks at a file's contents (not just its name) to tell what it is:
+- a ``.tiktoken`` rank file (``base64 rank`` lines); official files are recognised by
+  their SHA-256, others need ``from_tiktoken(path, pattern=...)`` or a ``<path>.json``
+  sidecar written by ``Tokenizer.save``;
+- tokkit's own JSON format (``{"format": "tokkit", ...}``).
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import re
+from pathlib import Path
+from typing import Mapping, Optional, Union
+
+from . import _core
+from .encodings import BY_SHA256, sha256_of
+from .tokenizer import Tokenizer
+
+PathLike = Union[str, os.PathLike]
+
+FORMAT_VERSION = 1
+_TIKTOKEN_LINE = re.compile(rb"^[A-Za-z0-9+/=]+ \d+\r?$")
+
+
+def _read(path: PathLike) -> bytes:
+    path = Path(path)
+    if path.is_dir():
+        raise IsADirectoryError(f"{path} is a folder; give the path of a tokenizer file")
+    try:
+        return path.read_bytes()
+    except FileNotFoundError:
+        raise FileNotFoundError(f"no such tokenizer file: {path}") from None
+
+
+def tokenizer_from_ranks(
+    contents: bytes,
+    source_name: str,
+    *,
+    pattern: str,
+    special_tokens: Optional[Mapping[str, int]] = None,
+    name: Optional[str] = None,
+) -> Tokenizer:
+    specials = _check_specials(special_tokens)
+    if not isinstance(pattern, str):
+        raise TypeError(f"pattern must be a str (a pattern name or a regex), not {type(pattern).__name__}")
+    core = _core.ByteLevelBpe.from_tiktoken(contents, source_name, pattern, specials)
+    return Tokenizer(core, name=name or Path(source_name).stem)
+
+
+def _check_specials(special_tokens: Optional[Mapping[str, int]]) -> list[tuple[str, int]]:
+    if special_tokens is None:
+        return []
+    if not isinstance(special_tokens, Mapping):
+        raise TypeError("special_tokens must be a dict {token text: id}")
+    out = []
+    for text, id in special_tokens.items():
+        if not isinstance(text, str) or not isinstance(id, int) or isinstance(id, bool):
+            raise TypeError(f"special_tokens must map str to int, found {text!r}: {id!r}")
+        if not 0 <= id < 2**32 - 1:
+            raise ValueError(f"the special token {text!r} has id {id}, outside 0..4294967294")
+        out.append((text, id))
+    return out
+
+
+def from_tiktoken(
+    path: PathLike,
+    *,
+    pattern: str,
+    special_tokens: Optional[Mapping[str, int]] = None,
+    name: Optional[str] = None,
+) -> Tokenizer:
+    """A byte-level BPE from a ``.tiktoken`` rank file.
+
+    ``pattern`` is the pre-tokenizer: a name (``"gpt2"``/``"r50k"``, ``"p50k"``,
+    ``"cl100k"``, ``"o200k"``, ``"llama3"``) or any regular expression.
+
+    >>> tok = tokkit.from_tiktoken("cl100k_base.tiktoken", pattern="cl100k",
+    ...                            special_tokens={"<|endoftext|>": 100257})  # doctest: +SKIP
+    """
+    return tokenizer_from_ranks(_read(path), str(path), pattern=pattern, special_tokens=special_tokens, name=name)
+
+
+def load(path: PathLike) -> Tokenizer:
+    """Loads a tokenizer file, whatever tokkit can tell it is (see this module's doc)."""
+    contents = _read(path)
+    kind = sniff(contents)
+    if kind == "tiktoken":
+        return _load_tiktoken(Path(path), contents)
+    if kind == "tokkit":
+        return _load_native(Path(path), contents)
+    raise ValueError(f"{path}: {kind}")
+
+
+def sniff(contents: bytes) -> str:
+    """What a file is: "tiktoken", "tokkit", or a sentence saying why it is neither."""
+    head = contents[:4096].lstrip()
+    if head.startswith(b"{"):
+        try:
+            data = json.loads(contents)
+        except ValueError as e:
+            return f"looks like JSON but does not parse ({e})"
+        if isinstance(data, dict) and data.get("format") == "tokkit":
+            return "tokkit"
+        if isinstance(data, dict) and "model" in data and "pre_tokenizer" in data:
+            return "a HuggingFace tokenizer.json, which this version of tokkit cannot load yet"
+        return "a JSON file that is not a tokenizer tokkit knows"
+    first_line = head.split(b"\n", 1)[0]
+    if _TIKTOKEN_LINE.match(first_line):
+        return "tiktoken"
+    return "not a tokenizer file tokkit knows (expected a .tiktoken rank file or tokkit JSON)"
+
+
+def _load_tiktoken(path: Path, contents: bytes) -> Tokenizer:
+    known = BY_SHA256.get(sha256_of(contents))
+    if known is not None:
+        return tokenizer_from_ranks(
+            contents, str(path), pattern=known.pattern, special_tokens=known.special_tokens, name=known.name
+        )
+    sidecar = path.with_name(path.name + ".json")
+    if sidecar.exists():
+        meta = json.loads(sidecar.read_text(encoding="utf-8"))
+        return tokenizer_from_ranks(
+            contents, str(path), pattern=meta["pattern"], special_tokens=meta.get("special_tokens", {}),
+            name=meta.get("name"),
+        )
+    raise ValueError(
+        f"{path} is a .tiktoken rank file tokkit does not recognise, so its pre-tokenizer pattern "
+        f"is unknown; load it with tokkit.from_tiktoken({str(path)!r}, pattern=...) naming the "
+        f"pattern (e.g. \"cl100k\") or giving the regex"
+    )
+
+
+def _load_native(path: Path, contents: bytes) -> Tokenizer:
+    data = json.loads(contents)
+    version = data.get("version")
+    if version != FORMAT_VERSION:
+        raise ValueError(f"{path}: tokkit format version {version!r}; this tokkit reads version {FORMAT_VERSION}")
+    if data.get("type") != "byte_level_bpe":
+        raise ValueError(f"{path}: unknown tokenizer type {data.get('type')!r}")
+    ranks = base64.b64decode(data["ranks"])
+    return tokenizer_from_ranks(
+        ranks, str(path), pattern=data["pattern"], special_tokens=data.get("special_tokens", {}), name=data.get("name")
+    )
+
+
+def save(tokenizer: Tokenizer, path: PathLike) -> None:
+    path = Path(path)
+    ranks = tokenizer._core.to_tiktoken()
+    meta = {"name": tokenizer.name, "pattern": tokenizer.pattern, "special_tokens": tokenizer.special_tokens}
+    if path.suffix == ".tiktoken":
+        path.write_bytes(ranks)
+        path.with_name(path.name + ".json").write_text(json.dumps(meta, ensure_ascii=False, indent=1), encoding="utf-8")
+        return
+    document = {"format": "tokkit", "version": FORMAT_VERSION, "type": "byte_level_bpe", **meta,
+                "ranks": base64.b64encode(ranks).decode("ascii")}
+    path.write_text(json.dumps(document, ensure_ascii=False), encoding="utf-8")

@@ -1,0 +1,156 @@
+//! `tokkit._core.ByteLevelBpe`: tiktoken-style byte-level BPE.
+
+use crate::convert::{char_spans, id_array, ids_from, run, special_set, to_py_err};
+use numpy::PyArray1;
+use pyo3::prelude::*;
+use pyo3::pybacked::PyBackedStr;
+use pyo3::types::{PyBytes, PyList, PyTuple};
+use tokkit::bpe::ByteLevelBpe;
+use tokkit::formats::tiktoken;
+use tokkit::pretokenize::PreTokenizer;
+
+#[pyclass(frozen, name = "ByteLevelBpe", module = "tokkit._core")]
+pub struct PyByteLevelBpe {
+    inner: ByteLevelBpe,
+}
+
+#[pymethods]
+impl PyByteLevelBpe {
+    /// Builds a tokenizer from the contents of a `.tiktoken` file.
+    #[staticmethod]
+    fn from_tiktoken(
+        py: Python<'_>,
+        contents: &[u8],
+        source_name: &str,
+        pattern: &str,
+        special_tokens: Vec<(String, u32)>,
+    ) -> PyResult<Self> {
+        let pre_tokenizer = PreTokenizer::from_name_or_regex(pattern).map_err(to_py_err)?;
+        let inner = run(py, || {
+            let ranks = tiktoken::parse(contents, source_name)?;
+            ByteLevelBpe::new(ranks, pre_tokenizer, special_tokens)
+        })?;
+        Ok(PyByteLevelBpe { inner })
+    }
+
+    fn encode(&self, py: Python<'_>, text: &str, allowed: &Bound<'_, PyAny>, disallowed: &Bound<'_, PyAny>) -> PyResult<Vec<u32>> {
+        let allowed = special_set(allowed, "allowed_special")?;
+        let disallowed = special_set(disallowed, "disallowed_special")?;
+        run(py, || self.inner.encode(text, &allowed, &disallowed))
+    }
+
+    fn encode_ordinary(&self, py: Python<'_>, text: &str) -> PyResult<Vec<u32>> {
+        run(py, || self.inner.encode_ordinary(text))
+    }
+
+    fn encode_bytes(&self, py: Python<'_>, data: &[u8]) -> PyResult<Vec<u32>> {
+        run(py, || self.inner.encode_bytes(data))
+    }
+
+    /// Encodes many texts in parallel. Returns a list of uint32 arrays, or with `flat`
+    /// one array of all ids and a uint64 array of row offsets (row i is ids[o[i]:o[i+1]]).
+    fn encode_batch<'py>(
+        &self,
+        py: Python<'py>,
+        texts: Vec<PyBackedStr>,
+        allowed: &Bound<'py, PyAny>,
+        disallowed: &Bound<'py, PyAny>,
+        flat: bool,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let allowed = special_set(allowed, "allowed_special")?;
+        let disallowed = special_set(disallowed, "disallowed_special")?;
+        let refs: Vec<&str> = texts.iter().map(|t| &**t).collect();
+        let rows = run(py, || self.inner.encode_batch(&refs, &allowed, &disallowed))?;
+        if flat {
+            let (ids, offsets) = py.detach(|| {
+                let mut offsets = Vec::with_capacity(rows.len() + 1);
+                offsets.push(0u64);
+                let total = rows.iter().map(Vec::len).sum();
+                let mut ids = Vec::with_capacity(total);
+                for row in rows {
+                    ids.extend_from_slice(&row);
+                    offsets.push(ids.len() as u64);
+                }
+                (ids, offsets)
+            });
+            let pair = PyTuple::new(py, [id_array(py, ids).into_any(), PyArray1::from_vec(py, offsets).into_any()])?;
+            Ok(pair.into_any())
+        } else {
+            let arrays = rows.into_iter().map(|row| id_array(py, row));
+            Ok(PyList::new(py, arrays)?.into_any())
+        }
+    }
+
+    /// Ids and the character span of each token in `text`.
+    fn encode_with_offsets(
+        &self,
+        py: Python<'_>,
+        text: &str,
+        allowed: &Bound<'_, PyAny>,
+        disallowed: &Bound<'_, PyAny>,
+    ) -> PyResult<(Vec<u32>, Vec<(usize, usize)>)> {
+        let allowed = special_set(allowed, "allowed_special")?;
+        let disallowed = special_set(disallowed, "disallowed_special")?;
+        run(py, || {
+            let (ids, spans) = self.inner.encode_with_spans(text, &allowed, &disallowed)?;
+            Ok((ids, char_spans(text, &spans)))
+        })
+    }
+
+    fn decode_bytes<'py>(&self, py: Python<'py>, ids: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyBytes>> {
+        let ids = ids_from(ids)?;
+        let bytes = run(py, || self.inner.decode_bytes(&ids))?;
+        Ok(PyBytes::new(py, &bytes))
+    }
+
+    /// The bytes of each token of `text`, as the encoder cuts it.
+    fn token_pieces<'py>(&self, py: Python<'py>, text: &str, allowed: &Bound<'py, PyAny>, disallowed: &Bound<'py, PyAny>) -> PyResult<Vec<Bound<'py, PyBytes>>> {
+        let allowed = special_set(allowed, "allowed_special")?;
+        let disallowed = special_set(disallowed, "disallowed_special")?;
+        let ids = run(py, || self.inner.encode(text, &allowed, &disallowed))?;
+        Ok(ids
+            .iter()
+            .map(|&id| PyBytes::new(py, self.inner.token_bytes(id).unwrap_or_default()))
+            .collect())
+    }
+
+    fn token_bytes<'py>(&self, py: Python<'py>, id: i64) -> Option<Bound<'py, PyBytes>> {
+        let id = u32::try_from(id).ok()?;
+        self.inner.token_bytes(id).map(|b| PyBytes::new(py, b))
+    }
+
+    fn token_id(&self, bytes: &[u8]) -> Option<u32> {
+        self.inner.token_id(bytes)
+    }
+
+    fn pre_tokens<'py>(&self, py: Python<'py>, text: &str) -> PyResult<Bound<'py, PyList>> {
+        let pieces = run(py, || self.inner.pre_tokenizer().pieces(text))?;
+        PyList::new(py, pieces.iter().map(|&(s, e)| &text[s..e]))
+    }
+
+    #[getter]
+    fn id_bound(&self) -> u32 {
+        self.inner.id_bound()
+    }
+
+    #[getter]
+    fn n_ranks(&self) -> usize {
+        self.inner.ranks().len()
+    }
+
+    #[getter]
+    fn pattern(&self) -> &str {
+        self.inner.pre_tokenizer().pattern()
+    }
+
+    #[getter]
+    fn special_tokens(&self) -> Vec<(String, u32)> {
+        self.inner.specials().iter().into_iter().map(|(t, i)| (t.to_string(), i)).collect()
+    }
+
+    /// The ranks in the `.tiktoken` format.
+    fn to_tiktoken<'py>(&self, py: Python<'py>) -> Bound<'py, PyBytes> {
+        let contents = py.detach(|| tiktoken::write(self.inner.ranks()));
+        PyBytes::new(py, &contents)
+    }
+}

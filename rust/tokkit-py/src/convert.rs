@@ -1,0 +1,140 @@
+//! Conversions shared by the bindings: errors, special-token sets, id sequences, offsets.
+
+use numpy::{PyArray1, PyReadonlyArray1};
+use pyo3::exceptions::{PyRuntimeError, PyTypeError, PyValueError};
+use pyo3::prelude::*;
+use pyo3::types::{PyString, PyList};
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use tokkit::special::SpecialSet;
+use tokkit::pretokenize::PreTokenizer;
+
+pub fn to_py_err(err: tokkit::Error) -> PyErr {
+    PyValueError::new_err(err.to_string())
+}
+
+/// Runs engine work with the GIL released; an engine error becomes a ValueError and a
+/// panic (a bug) a RuntimeError, never a crash of the interpreter.
+pub fn run<T: Send>(py: Python<'_>, work: impl FnOnce() -> tokkit::Result<T> + Send) -> PyResult<T> {
+    let outcome = py.detach(|| catch_unwind(AssertUnwindSafe(work)));
+    match outcome {
+        Ok(result) => result.map_err(to_py_err),
+        Err(panic) => {
+            let what = panic
+                .downcast_ref::<String>()
+                .cloned()
+                .or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()))
+                .unwrap_or_default();
+            Err(PyRuntimeError::new_err(format!(
+                "internal error in tokkit's engine ({what}); please report it with the input that caused it"
+            )))
+        }
+    }
+}
+
+/// `"all"` or a collection of special-token strings.
+pub fn special_set(value: &Bound<'_, PyAny>, argument: &str) -> PyResult<SpecialSet> {
+    if let Ok(text) = value.cast::<PyString>() {
+        let text = text.to_str()?;
+        if text == "all" {
+            return Ok(SpecialSet::All);
+        }
+        return Err(PyTypeError::new_err(format!(
+            "{argument} must be \"all\" or a set of special-token strings, not the string {text:?}; \
+             did you mean {argument}={{{text:?}}}?"
+        )));
+    }
+    let mut tokens = Vec::new();
+    for item in value.try_iter().map_err(|_| {
+        PyTypeError::new_err(format!(
+            "{argument} must be \"all\" or a set of special-token strings, not {}",
+            value.get_type().name().map(|n| n.to_string()).unwrap_or_default()
+        ))
+    })? {
+        let item = item?;
+        let token: String = item.extract().map_err(|_| {
+            PyTypeError::new_err(format!("{argument} must contain strings, found {}", item.repr().map(|r| r.to_string()).unwrap_or_default()))
+        })?;
+        tokens.push(token);
+    }
+    Ok(SpecialSet::Only(tokens))
+}
+
+/// Token ids from a list of ints or a NumPy array of integers.
+pub fn ids_from(value: &Bound<'_, PyAny>) -> PyResult<Vec<u32>> {
+    let out_of_range = |id: i128| PyValueError::new_err(format!("token id {id} is not in the vocabulary"));
+    if let Ok(array) = value.extract::<PyReadonlyArray1<u32>>() {
+        return Ok(array.as_array().to_vec());
+    }
+    macro_rules! try_array {
+        ($t:ty) => {
+            if let Ok(array) = value.extract::<PyReadonlyArray1<$t>>() {
+                return array
+                    .as_array()
+                    .iter()
+                    .map(|&id| u32::try_from(id).map_err(|_| out_of_range(id as i128)))
+                    .collect();
+            }
+        };
+    }
+    try_array!(i64);
+    try_array!(u64);
+    try_array!(i32);
+    try_array!(u16);
+    try_array!(i16);
+    try_array!(u8);
+    if value.is_instance_of::<PyString>() {
+        return Err(PyTypeError::new_err("expected a sequence of token ids (ints), not a str"));
+    }
+    let mut ids = Vec::new();
+    for item in value.try_iter().map_err(|_| PyTypeError::new_err("expected a sequence of token ids (ints)"))? {
+        let item = item?;
+        let id: i128 = item.extract().map_err(|_| {
+            PyTypeError::new_err(format!(
+                "token ids must be ints, found {}",
+                item.repr().map(|r| r.to_string()).unwrap_or_default()
+            ))
+        })?;
+        ids.push(u32::try_from(id).map_err(|_| out_of_range(id))?);
+    }
+    Ok(ids)
+}
+
+/// Turns byte spans into character spans of `text`. A span that starts inside a
+/// character starts at that character; one that ends inside a character ends after it.
+/// `spans` must be sorted by start, as the encoder produces them.
+pub fn char_spans(text: &str, spans: &[(usize, usize)]) -> Vec<(usize, usize)> {
+    let bytes = text.as_bytes();
+    // chars_before[b] would cost a table as large as the text; one forward sweep instead.
+    let mut out = Vec::with_capacity(spans.len());
+    let mut byte = 0usize;
+    let mut chars = 0usize; // characters that start before `byte`
+    let advance_to = |target: usize, byte: &mut usize, chars: &mut usize| {
+        while *byte < target {
+            if bytes[*byte] & 0xC0 != 0x80 {
+                *chars += 1;
+            }
+            *byte += 1;
+        }
+    };
+    for &(start, end) in spans {
+        // The character containing byte `start` is the last one starting at or before it.
+        advance_to(start + 1, &mut byte, &mut chars);
+        let first = chars - 1;
+        advance_to(end, &mut byte, &mut chars);
+        out.push((first, chars));
+    }
+    out
+}
+
+/// `tokkit._core.pre_tokenize(pattern, text)`: the pieces a pattern cuts `text` into.
+#[pyfunction]
+pub fn pre_tokenize<'py>(py: Python<'py>, pattern: &str, text: &str) -> PyResult<Bound<'py, PyList>> {
+    let splitter = PreTokenizer::from_name_or_regex(pattern).map_err(to_py_err)?;
+    let pieces = run(py, || splitter.pieces(text))?;
+    PyList::new(py, pieces.iter().map(|&(s, e)| &text[s..e]))
+}
+
+/// A NumPy uint32 array that takes ownership of `ids`.
+pub fn id_array(py: Python<'_>, ids: Vec<u32>) -> Bound<'_, PyArray1<u32>> {
+    PyArray1::from_vec(py, ids)
+}

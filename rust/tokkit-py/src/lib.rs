@@ -1,0 +1,18 @@
+//! Python bindings of the tokkit engine: convert arguments, release the GIL, call the
+//! engine, convert the result back. Nothing here decides how text is tokenized.
+
+mod byte_level;
+mod convert;
+
+use pyo3::prelude::*;
+
+#[pymodule]
+fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_class::<byte_level::PyByteLevelBpe>()?;
+    m.add_function(wrap_pyfunction!(convert::pre_tokenize, m)?)?;
+    m.add("GPT2_PATTERN", tokkit::pretokenize::GPT2_PATTERN)?;
+    m.add("CL100K_PATTERN", tokkit::pretokenize::CL100K_PATTERN)?;
+    m.add("O200K_PATTERN", tokkit::pretokenize::O200K_PATTERN)?;
+    m.add("LLAMA3_PATTERN", tokkit::pretokenize::LLAMA3_PATTERN)?;
+    Ok(())
+}

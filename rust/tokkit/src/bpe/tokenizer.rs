@@ -1,0 +1,233 @@
+//! A byte-level BPE tokenizer in tiktoken's manner: special tokens, then a pre-tokenizer
+//! regex, then rank-based merging of each piece's bytes.
+
+use super::encode::encode_piece;
+use super::vocab::{Rank, Ranks};
+use crate::error::{Error, Result};
+use crate::pretokenize::PreTokenizer;
+use crate::special::{Segment, SpecialSet, SpecialTokens};
+use rayon::prelude::*;
+
+#[derive(Clone, Debug)]
+pub struct ByteLevelBpe {
+    ranks: Ranks,
+    pre_tokenizer: PreTokenizer,
+    specials: SpecialTokens,
+    /// One past the largest id (ranks and special tokens).
+    id_bound: u32,
+}
+
+impl ByteLevelBpe {
+    pub fn new(ranks: Ranks, pre_tokenizer: PreTokenizer, specials: Vec<(String, u32)>) -> Result<ByteLevelBpe> {
+        for (text, id) in &specials {
+            if let Some(bytes) = ranks.token(*id) {
+                return Err(Error::InvalidArgument(format!(
+                    "the special token {text:?} has id {id}, which the vocabulary already uses for \
+                     {:?}; give it an id of its own",
+                    String::from_utf8_lossy(bytes)
+                )));
+            }
+        }
+        let specials = SpecialTokens::new(specials)?;
+        let largest_special = specials.iter().last().map(|&(_, id)| id as usize + 1).unwrap_or(0);
+        let id_bound = ranks.rank_bound().max(largest_special) as u32;
+        Ok(ByteLevelBpe { ranks, pre_tokenizer, specials, id_bound })
+    }
+
+    pub fn ranks(&self) -> &Ranks {
+        &self.ranks
+    }
+
+    pub fn pre_tokenizer(&self) -> &PreTokenizer {
+        &self.pre_tokenizer
+    }
+
+    pub fn specials(&self) -> &SpecialTokens {
+        &self.specials
+    }
+
+    /// One past the largest token id (the size an embedding table needs).
+    pub fn id_bound(&self) -> u32 {
+        self.id_bound
+    }
+
+    /// Encodes ordinary text (no special-token handling) into `out`.
+    fn encode_text(&self, text: &str, out: &mut Vec<Rank>) -> Result<()> {
+        let bytes = text.as_bytes();
+        self.pre_tokenizer
+            .for_each_piece(text, |start, end| encode_piece(&self.ranks, &bytes[start..end], out))
+    }
+
+    /// Encodes `text` as ordinary text: special-token text is encoded like any other.
+    pub fn encode_ordinary(&self, text: &str) -> Result<Vec<Rank>> {
+        let mut out = Vec::with_capacity(text.len() / 4 + 1);
+        self.encode_text(text, &mut out)?;
+        Ok(out)
+    }
+
+    /// Encodes `text`, turning the `allowed` special tokens into their ids and failing on
+    /// any `disallowed` one (see `SpecialTokens::segments`).
+    pub fn encode(&self, text: &str, allowed: &SpecialSet, disallowed: &SpecialSet) -> Result<Vec<Rank>> {
+        let mut out = Vec::with_capacity(text.len() / 4 + 1);
+        for segment in self.specials.segments(text, allowed, disallowed)? {
+            match segment {
+                Segment::Text { start, end } => self.encode_text(&text[start..end], &mut out)?,
+                Segment::Special { id, .. } => out.push(id),
+            }
+        }
+        Ok(out)
+    }
+
+    /// Like `encode`, with each token's byte range in `text`. A token that ends or starts
+    /// inside a multi-byte character gets the byte range of its own bytes.
+    pub fn encode_with_spans(
+        &self,
+        text: &str,
+        allowed: &SpecialSet,
+        disallowed: &SpecialSet,
+    ) -> Result<(Vec<Rank>, Vec<(usize, usize)>)> {
+        let mut ids = Vec::new();
+        let mut spans = Vec::new();
+        for segment in self.specials.segments(text, allowed, disallowed)? {
+            match segment {
+                Segment::Text { start, end } => {
+                    let first = ids.len();
+                    self.encode_text(&text[start..end], &mut ids)?;
+                    let mut offset = start;
+                    for &id in &ids[first..] {
+                        let len = self.ranks.token(id).map_or(0, <[u8]>::len);
+                        spans.push((offset, offset + len));
+                        offset += len;
+                    }
+                }
+                Segment::Special { id, start, end } => {
+                    ids.push(id);
+                    spans.push((start, end));
+                }
+            }
+        }
+        Ok((ids, spans))
+    }
+
+    /// Encodes arbitrary bytes: valid UTF-8 runs are pre-tokenized as text, and each run
+    /// of invalid bytes is merged as one piece, so `decode_bytes` gives the bytes back.
+    pub fn encode_bytes(&self, mut bytes: &[u8]) -> Result<Vec<Rank>> {
+        let mut out = Vec::with_capacity(bytes.len() / 4 + 1);
+        while !bytes.is_empty() {
+            match std::str::from_utf8(bytes) {
+                Ok(text) => {
+                    self.encode_text(text, &mut out)?;
+                    break;
+                }
+                Err(e) => {
+                    let valid = e.valid_up_to();
+                    let text = std::str::from_utf8(&bytes[..valid]).expect("checked valid");
+                    self.encode_text(text, &mut out)?;
+                    let invalid = e.error_len().unwrap_or(bytes.len() - valid);
+                    encode_piece(&self.ranks, &bytes[valid..valid + invalid], &mut out);
+                    bytes = &bytes[valid + invalid..];
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    /// Encodes many texts in parallel (rayon); the result is in input order.
+    pub fn encode_batch(
+        &self,
+        texts: &[&str],
+        allowed: &SpecialSet,
+        disallowed: &SpecialSet,
+    ) -> Result<Vec<Vec<Rank>>> {
+        texts.par_iter().map(|text| self.encode(text, allowed, disallowed)).collect()
+    }
+
+    /// The bytes of a token (a rank or a special token).
+    pub fn token_bytes(&self, id: Rank) -> Option<&[u8]> {
+        self.ranks.token(id).or_else(|| self.specials.text(id).map(str::as_bytes))
+    }
+
+    /// The id of the token with exactly these bytes (special tokens included).
+    pub fn token_id(&self, bytes: &[u8]) -> Option<Rank> {
+        self.ranks
+            .get(bytes)
+            .or_else(|| std::str::from_utf8(bytes).ok().and_then(|t| self.specials.id(t)))
+    }
+
+    /// The bytes that `ids` stand for, or an error naming the first unknown id.
+    pub fn decode_bytes(&self, ids: &[Rank]) -> Result<Vec<u8>> {
+        let mut out = Vec::with_capacity(ids.len() * 4);
+        for &id in ids {
+            let bytes = self.token_bytes(id).ok_or(Error::InvalidId {
+                id: id as u64,
+                max: self.id_bound.saturating_sub(1),
+            })?;
+            out.extend_from_slice(bytes);
+        }
+        Ok(out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn toy() -> ByteLevelBpe {
+        let mut tokens: Vec<Vec<u8>> = (0..=255u8).map(|b| vec![b]).collect();
+        for t in ["he", "ll", "hell", "hello", " w", "or", " wor", " world"] {
+            tokens.push(t.as_bytes().to_vec());
+        }
+        let ranks =
+            Ranks::from_tokens(tokens.into_iter().enumerate().map(|(r, t)| (t, r as Rank))).unwrap();
+        ByteLevelBpe::new(ranks, PreTokenizer::named("gpt2").unwrap(), vec![("<|end|>".into(), 300)])
+            .unwrap()
+    }
+
+    #[test]
+    fn encodes_and_decodes_back() {
+        let bpe = toy();
+        let ids = bpe.encode_ordinary("hello world!").unwrap();
+        assert_eq!(ids, vec![259, 263, b'!' as Rank]);
+        assert_eq!(bpe.decode_bytes(&ids).unwrap(), b"hello world!");
+    }
+
+    #[test]
+    fn special_tokens_follow_the_allowed_set() {
+        let bpe = toy();
+        let all = SpecialSet::All;
+        let none = SpecialSet::none();
+        assert_eq!(bpe.encode("hello<|end|>", &all, &all).unwrap(), vec![259, 300]);
+        assert!(matches!(bpe.encode("hello<|end|>", &none, &all), Err(Error::DisallowedSpecial(_))));
+        // As ordinary text: "<|" "end" "|>", seven single bytes.
+        assert_eq!(bpe.encode("<|end|>", &none, &none).unwrap().len(), 7);
+    }
+
+    #[test]
+    fn spans_cover_each_token() {
+        let bpe = toy();
+        let (ids, spans) = bpe.encode_with_spans("hello world", &SpecialSet::All, &SpecialSet::All).unwrap();
+        assert_eq!(ids, vec![259, 263]);
+        assert_eq!(spans, vec![(0, 5), (5, 11)]);
+    }
+
+    #[test]
+    fn invalid_bytes_round_trip() {
+        let bpe = toy();
+        let bytes = b"hello \xff\xfe world \xe2\x82";
+        let ids = bpe.encode_bytes(bytes).unwrap();
+        assert_eq!(bpe.decode_bytes(&ids).unwrap(), bytes);
+    }
+
+    #[test]
+    fn unknown_ids_are_an_error() {
+        let bpe = toy();
+        assert_eq!(bpe.decode_bytes(&[299]), Err(Error::InvalidId { id: 299, max: 300 }));
+    }
+
+    #[test]
+    fn special_ids_must_not_collide_with_ranks() {
+        let bpe = toy();
+        let err = ByteLevelBpe::new(bpe.ranks.clone(), PreTokenizer::named("gpt2").unwrap(), vec![("<x>".into(), 5)]);
+        assert!(err.is_err());
+    }
+}

@@ -1,0 +1,3 @@
+//! Reading and writing vocabulary files.
+
+pub mod tiktoken;

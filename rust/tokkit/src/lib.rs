@@ -1,0 +1,9 @@
+//! tokkit: the tokenization engine (no Python in here; `tokkit-py` is the glue).
+
+pub mod bpe;
+pub mod error;
+pub mod formats;
+pub mod pretokenize;
+pub mod special;
+
+pub use error::{Error, Result};
