@@ -115,17 +115,19 @@ def sniff(contents: bytes) -> str:
 
 
 def _load_tiktoken(path: Path, contents: bytes) -> Tokenizer:
-    known = BY_SHA256.get(sha256_of(contents))
-    if known is not None:
-        return tokenizer_from_ranks(
-            contents, str(path), pattern=known.pattern, special_tokens=known.special_tokens, name=known.name
-        )
+    # A sidecar written by Tokenizer.save wins: the ranks may be official ones used with
+    # another pattern or other special tokens.
     sidecar = path.with_name(path.name + ".json")
     if sidecar.exists():
         meta = json.loads(sidecar.read_text(encoding="utf-8"))
         return tokenizer_from_ranks(
             contents, str(path), pattern=meta["pattern"], special_tokens=meta.get("special_tokens", {}),
             name=meta.get("name"),
+        )
+    known = BY_SHA256.get(sha256_of(contents))
+    if known is not None:
+        return tokenizer_from_ranks(
+            contents, str(path), pattern=known.pattern, special_tokens=known.special_tokens, name=known.name
         )
     raise ValueError(
         f"{path} is a .tiktoken rank file tokkit does not recognise, so its pre-tokenizer pattern "
