@@ -1,6 +1,6 @@
 //! `tokkit._core.ByteLevelBpe`: tiktoken-style byte-level BPE.
 
-use crate::convert::{char_spans, id_array, ids_from, run, special_set, to_py_err};
+use crate::convert::{char_spans, id_array, ids_from, run, special_set, to_py_err, IdObjects};
 use numpy::PyArray1;
 use pyo3::prelude::*;
 use pyo3::pybacked::PyBackedStr;
@@ -12,6 +12,7 @@ use tokkit::pretokenize::PreTokenizer;
 #[pyclass(frozen, name = "ByteLevelBpe", module = "tokkit._core")]
 pub struct PyByteLevelBpe {
     inner: ByteLevelBpe,
+    ids: IdObjects,
 }
 
 #[pymethods]
@@ -30,21 +31,31 @@ impl PyByteLevelBpe {
             let ranks = tiktoken::parse(contents, source_name)?;
             ByteLevelBpe::new(ranks, pre_tokenizer, special_tokens)
         })?;
-        Ok(PyByteLevelBpe { inner })
+        let ids = IdObjects::new(inner.id_bound());
+        Ok(PyByteLevelBpe { inner, ids })
     }
 
-    fn encode(&self, py: Python<'_>, text: &str, allowed: &Bound<'_, PyAny>, disallowed: &Bound<'_, PyAny>) -> PyResult<Vec<u32>> {
+    fn encode<'py>(&self, py: Python<'py>, text: &str, allowed: &Bound<'py, PyAny>, disallowed: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyList>> {
         let allowed = special_set(allowed, "allowed_special")?;
         let disallowed = special_set(disallowed, "disallowed_special")?;
-        run(py, || self.inner.encode(text, &allowed, &disallowed))
+        let ids = run(py, || self.inner.encode(text, &allowed, &disallowed))?;
+        self.ids.list(py, &ids)
     }
 
-    fn encode_ordinary(&self, py: Python<'_>, text: &str) -> PyResult<Vec<u32>> {
-        run(py, || self.inner.encode_ordinary(text))
+    fn encode_ordinary<'py>(&self, py: Python<'py>, text: &str) -> PyResult<Bound<'py, PyList>> {
+        let ids = run(py, || self.inner.encode_ordinary(text))?;
+        self.ids.list(py, &ids)
     }
 
-    fn encode_bytes(&self, py: Python<'_>, data: &[u8]) -> PyResult<Vec<u32>> {
-        run(py, || self.inner.encode_bytes(data))
+    fn encode_bytes<'py>(&self, py: Python<'py>, data: &[u8]) -> PyResult<Bound<'py, PyList>> {
+        let ids = run(py, || self.inner.encode_bytes(data))?;
+        self.ids.list(py, &ids)
+    }
+
+    fn count(&self, py: Python<'_>, text: &str, allowed: &Bound<'_, PyAny>, disallowed: &Bound<'_, PyAny>) -> PyResult<usize> {
+        let allowed = special_set(allowed, "allowed_special")?;
+        let disallowed = special_set(disallowed, "disallowed_special")?;
+        run(py, || self.inner.encode(text, &allowed, &disallowed).map(|ids| ids.len()))
     }
 
     /// Encodes many texts in parallel. Returns a list of uint32 arrays, or with `flat`
@@ -82,19 +93,20 @@ impl PyByteLevelBpe {
     }
 
     /// Ids and the character span of each token in `text`.
-    fn encode_with_offsets(
+    fn encode_with_offsets<'py>(
         &self,
-        py: Python<'_>,
+        py: Python<'py>,
         text: &str,
-        allowed: &Bound<'_, PyAny>,
-        disallowed: &Bound<'_, PyAny>,
-    ) -> PyResult<(Vec<u32>, Vec<(usize, usize)>)> {
+        allowed: &Bound<'py, PyAny>,
+        disallowed: &Bound<'py, PyAny>,
+    ) -> PyResult<(Bound<'py, PyList>, Vec<(usize, usize)>)> {
         let allowed = special_set(allowed, "allowed_special")?;
         let disallowed = special_set(disallowed, "disallowed_special")?;
-        run(py, || {
+        let (ids, spans) = run(py, || {
             let (ids, spans) = self.inner.encode_with_spans(text, &allowed, &disallowed)?;
             Ok((ids, char_spans(text, &spans)))
-        })
+        })?;
+        Ok((self.ids.list(py, &ids)?, spans))
     }
 
     fn decode_bytes<'py>(&self, py: Python<'py>, ids: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyBytes>> {

@@ -13,6 +13,7 @@
 //!   exactly when its rank equals the part's current pair rank.
 
 use super::vocab::{Rank, Ranks};
+use rustc_hash::FxHashMap;
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
 
@@ -22,48 +23,87 @@ const HEAP_THRESHOLD: usize = 128;
 
 const NONE: Rank = Rank::MAX;
 
-/// Appends the ids of `piece` to `out`.
-#[inline]
-pub fn encode_piece(ranks: &Ranks, piece: &[u8], out: &mut Vec<Rank>) {
-    match piece.len() {
-        0 => {}
-        1 => out.push(ranks.byte_rank(piece[0])),
-        _ => {
-            if let Some(rank) = ranks.get(piece) {
-                out.push(rank);
-            } else if piece.len() < HEAP_THRESHOLD {
-                merge_scan(ranks, piece, out);
-            } else {
-                merge_heap(ranks, piece, out);
-            }
+/// Encodes pieces one after another, keeping what can be kept between them: a scratch
+/// buffer for the merge, and a cache of the ids of pieces that needed merging. Natural
+/// text repeats its words, and a repeated word then costs one hash lookup instead of a
+/// merge. Cache keys borrow from the text, so filling it allocates nothing per piece; it
+/// lives for one encode call (or one batch) and never changes an id, since merging is a
+/// pure function of the piece.
+#[derive(Default)]
+pub struct PieceEncoder<'t> {
+    cache: FxHashMap<&'t [u8], (u32, u32)>,
+    cached_ids: Vec<Rank>,
+    parts: Vec<Part>,
+}
+
+/// The cache is emptied when it holds this many ids, so its memory stays bounded.
+const CACHE_MAX_IDS: usize = 1 << 20;
+
+impl<'t> PieceEncoder<'t> {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Appends the ids of `piece` to `out`.
+    #[inline]
+    pub fn encode(&mut self, ranks: &Ranks, piece: &'t [u8], out: &mut Vec<Rank>) {
+        if let Some(rank) = ranks.get(piece) {
+            out.push(rank);
+            return;
         }
+        if piece.is_empty() {
+            return;
+        }
+        if let Some(&(start, len)) = self.cache.get(piece) {
+            out.extend_from_slice(&self.cached_ids[start as usize..(start + len) as usize]);
+            return;
+        }
+        let first = out.len();
+        if piece.len() < HEAP_THRESHOLD {
+            merge_scan(ranks, piece, &mut self.parts, out);
+        } else {
+            merge_heap(ranks, piece, out);
+        }
+        if self.cached_ids.len() >= CACHE_MAX_IDS {
+            self.cache.clear();
+            self.cached_ids.clear();
+        }
+        let start = self.cached_ids.len() as u32;
+        self.cached_ids.extend_from_slice(&out[first..]);
+        self.cache.insert(piece, (start, (out.len() - first) as u32));
     }
 }
 
-/// The O(n·m) merge for short pieces.
-///
-/// `parts[k] = (start, rank of the pair formed by part k and part k+1)`, with a final
-/// sentinel part at `piece.len()`.
-pub fn merge_scan(ranks: &Ranks, piece: &[u8], out: &mut Vec<Rank>) {
-    let pair_rank = |parts: &[(usize, Rank)], k: usize| -> Rank {
+/// A part of a piece during `merge_scan`: where it starts, its rank, and the rank of the
+/// token it would form with the next part (NONE if none).
+#[derive(Clone, Copy)]
+pub struct Part {
+    start: u32,
+    rank: Rank,
+    pair: Rank,
+}
+
+/// The O(n·m) merge for short pieces; `parts` is scratch space.
+pub fn merge_scan(ranks: &Ranks, piece: &[u8], parts: &mut Vec<Part>, out: &mut Vec<Rank>) {
+    parts.clear();
+    for (i, &byte) in piece.iter().enumerate() {
+        let pair = if i + 1 < piece.len() { ranks.get(&piece[i..i + 2]).unwrap_or(NONE) } else { NONE };
+        parts.push(Part { start: i as u32, rank: ranks.byte_rank(byte), pair });
+    }
+    parts.push(Part { start: piece.len() as u32, rank: NONE, pair: NONE });
+    // The rank of the token formed by parts k and k+1, with part k+2 (or the end) after.
+    let pair_at = |parts: &[Part], k: usize| -> Rank {
         if k + 2 < parts.len() {
-            ranks.get(&piece[parts[k].0..parts[k + 2].0]).unwrap_or(NONE)
+            ranks.get(&piece[parts[k].start as usize..parts[k + 2].start as usize]).unwrap_or(NONE)
         } else {
             NONE
         }
     };
-    let mut parts: Vec<(usize, Rank)> = Vec::with_capacity(piece.len() + 1);
-    for start in 0..=piece.len() {
-        parts.push((start, NONE));
-    }
-    for k in 0..piece.len() - 1 {
-        parts[k].1 = ranks.get(&piece[k..k + 2]).unwrap_or(NONE);
-    }
     loop {
         let mut best = (NONE, 0);
-        for (k, &(_, rank)) in parts[..parts.len() - 1].iter().enumerate() {
-            if rank < best.0 {
-                best = (rank, k);
+        for (k, part) in parts.iter().enumerate() {
+            if part.pair < best.0 {
+                best = (part.pair, k);
             }
         }
         let (rank, k) = best;
@@ -71,15 +111,14 @@ pub fn merge_scan(ranks: &Ranks, piece: &[u8], out: &mut Vec<Rank>) {
             break;
         }
         // Part k absorbs part k+1; the pairs starting at k-1 and k change.
+        parts[k].rank = rank;
         parts.remove(k + 1);
-        parts[k].1 = pair_rank(&parts, k);
+        parts[k].pair = pair_at(parts, k);
         if k > 0 {
-            parts[k - 1].1 = pair_rank(&parts, k - 1);
+            parts[k - 1].pair = pair_at(parts, k - 1);
         }
     }
-    for window in parts.windows(2) {
-        out.push(ranks.get(&piece[window[0].0..window[1].0]).expect("every part is a token"));
-    }
+    out.extend(parts[..parts.len() - 1].iter().map(|p| p.rank));
 }
 
 /// The O(n log n) merge for long pieces.
@@ -147,7 +186,7 @@ mod tests {
 
     fn scan(ranks: &Ranks, piece: &str) -> Vec<Rank> {
         let mut out = Vec::new();
-        merge_scan(ranks, piece.as_bytes(), &mut out);
+        merge_scan(ranks, piece.as_bytes(), &mut Vec::new(), &mut out);
         out
     }
 
@@ -191,7 +230,7 @@ mod tests {
         let ranks = toy_ranks();
         let piece = "ab".repeat(1 << 20);
         let mut out = Vec::new();
-        encode_piece(&ranks, piece.as_bytes(), &mut out);
+        PieceEncoder::new().encode(&ranks, piece.as_bytes(), &mut out);
         assert_eq!(out.len(), 1 << 20);
     }
 }

@@ -1,7 +1,7 @@
 //! A byte-level BPE tokenizer in tiktoken's manner: special tokens, then a pre-tokenizer
 //! regex, then rank-based merging of each piece's bytes.
 
-use super::encode::encode_piece;
+use super::encode::PieceEncoder;
 use super::vocab::{Rank, Ranks};
 use crate::error::{Error, Result};
 use crate::pretokenize::PreTokenizer;
@@ -52,26 +52,36 @@ impl ByteLevelBpe {
     }
 
     /// Encodes ordinary text (no special-token handling) into `out`.
-    fn encode_text(&self, text: &str, out: &mut Vec<Rank>) -> Result<()> {
+    fn encode_text<'t>(&self, text: &'t str, out: &mut Vec<Rank>, encoder: &mut PieceEncoder<'t>) -> Result<()> {
         let bytes = text.as_bytes();
         self.pre_tokenizer
-            .for_each_piece(text, |start, end| encode_piece(&self.ranks, &bytes[start..end], out))
+            .for_each_piece(text, |start, end| encoder.encode(&self.ranks, &bytes[start..end], out))
     }
 
     /// Encodes `text` as ordinary text: special-token text is encoded like any other.
     pub fn encode_ordinary(&self, text: &str) -> Result<Vec<Rank>> {
         let mut out = Vec::with_capacity(text.len() / 4 + 1);
-        self.encode_text(text, &mut out)?;
+        self.encode_text(text, &mut out, &mut PieceEncoder::new())?;
         Ok(out)
     }
 
     /// Encodes `text`, turning the `allowed` special tokens into their ids and failing on
     /// any `disallowed` one (see `SpecialTokens::segments`).
     pub fn encode(&self, text: &str, allowed: &SpecialSet, disallowed: &SpecialSet) -> Result<Vec<Rank>> {
+        self.encode_with(text, allowed, disallowed, &mut PieceEncoder::new())
+    }
+
+    fn encode_with<'t>(
+        &self,
+        text: &'t str,
+        allowed: &SpecialSet,
+        disallowed: &SpecialSet,
+        encoder: &mut PieceEncoder<'t>,
+    ) -> Result<Vec<Rank>> {
         let mut out = Vec::with_capacity(text.len() / 4 + 1);
         for segment in self.specials.segments(text, allowed, disallowed)? {
             match segment {
-                Segment::Text { start, end } => self.encode_text(&text[start..end], &mut out)?,
+                Segment::Text { start, end } => self.encode_text(&text[start..end], &mut out, encoder)?,
                 Segment::Special { id, .. } => out.push(id),
             }
         }
@@ -88,11 +98,12 @@ impl ByteLevelBpe {
     ) -> Result<(Vec<Rank>, Vec<(usize, usize)>)> {
         let mut ids = Vec::new();
         let mut spans = Vec::new();
+        let mut encoder = PieceEncoder::new();
         for segment in self.specials.segments(text, allowed, disallowed)? {
             match segment {
                 Segment::Text { start, end } => {
                     let first = ids.len();
-                    self.encode_text(&text[start..end], &mut ids)?;
+                    self.encode_text(&text[start..end], &mut ids, &mut encoder)?;
                     let mut offset = start;
                     for &id in &ids[first..] {
                         let len = self.ranks.token(id).map_or(0, <[u8]>::len);
@@ -113,18 +124,19 @@ impl ByteLevelBpe {
     /// of invalid bytes is merged as one piece, so `decode_bytes` gives the bytes back.
     pub fn encode_bytes(&self, mut bytes: &[u8]) -> Result<Vec<Rank>> {
         let mut out = Vec::with_capacity(bytes.len() / 4 + 1);
+        let mut encoder = PieceEncoder::new();
         while !bytes.is_empty() {
             match std::str::from_utf8(bytes) {
                 Ok(text) => {
-                    self.encode_text(text, &mut out)?;
+                    self.encode_text(text, &mut out, &mut encoder)?;
                     break;
                 }
                 Err(e) => {
                     let valid = e.valid_up_to();
                     let text = std::str::from_utf8(&bytes[..valid]).expect("checked valid");
-                    self.encode_text(text, &mut out)?;
+                    self.encode_text(text, &mut out, &mut encoder)?;
                     let invalid = e.error_len().unwrap_or(bytes.len() - valid);
-                    encode_piece(&self.ranks, &bytes[valid..valid + invalid], &mut out);
+                    encoder.encode(&self.ranks, &bytes[valid..valid + invalid], &mut out);
                     bytes = &bytes[valid + invalid..];
                 }
             }
@@ -132,14 +144,18 @@ impl ByteLevelBpe {
         Ok(out)
     }
 
-    /// Encodes many texts in parallel (rayon); the result is in input order.
-    pub fn encode_batch(
+    /// Encodes many texts in parallel (rayon); the result is in input order. Each worker
+    /// keeps one piece cache across the texts it encodes.
+    pub fn encode_batch<'t>(
         &self,
-        texts: &[&str],
+        texts: &[&'t str],
         allowed: &SpecialSet,
         disallowed: &SpecialSet,
     ) -> Result<Vec<Vec<Rank>>> {
-        texts.par_iter().map(|text| self.encode(text, allowed, disallowed)).collect()
+        texts
+            .par_iter()
+            .map_init(PieceEncoder::new, |encoder, text| self.encode_with(text, allowed, disallowed, encoder))
+            .collect()
     }
 
     /// The bytes of a token (a rank or a special token).

@@ -5,12 +5,50 @@ use rustc_hash::FxHashMap;
 
 pub type Rank = u32;
 
+/// Lookups by length. Nearly all lookups are short (the merge asks about pairs of parts,
+/// and tokens rarely exceed 16 bytes), so short keys never touch a boxed slice:
+/// - 2 bytes: a direct table indexed by the two bytes (256 KB, no hashing);
+/// - 3 to 8 bytes: a u64 read from the bytes, one hash table per length;
+/// - 9 to 16 bytes: a u128 likewise;
+/// - longer: the bytes themselves, skipped when longer than the longest token.
+///
+/// Within one length the keys are injective: the first and last 4 (or 8) bytes,
+/// overlapping when the token is shorter than 8 (or 16).
+#[inline(always)]
+fn key64(bytes: &[u8]) -> u64 {
+    let n = bytes.len();
+    debug_assert!((3..=8).contains(&n));
+    if n >= 4 {
+        let u32_at = |i: usize| u32::from_le_bytes(bytes[i..i + 4].try_into().unwrap()) as u64;
+        u32_at(0) | (u32_at(n - 4) << 32)
+    } else {
+        bytes[0] as u64 | (bytes[1] as u64) << 8 | (bytes[2] as u64) << 16
+    }
+}
+
+#[inline(always)]
+fn key128(bytes: &[u8]) -> u128 {
+    let n = bytes.len();
+    debug_assert!((9..=16).contains(&n));
+    let u64_at = |i: usize| u64::from_le_bytes(bytes[i..i + 8].try_into().unwrap()) as u128;
+    u64_at(0) | (u64_at(n - 8) << 64)
+}
+
+const NO_RANK: Rank = Rank::MAX;
+
 /// Mergeable ranks: every token's bytes and its rank. Ranks double as token ids.
 #[derive(Clone, Debug)]
 pub struct Ranks {
-    by_bytes: FxHashMap<Box<[u8]>, Rank>,
-    by_rank: Vec<Option<Box<[u8]>>>,
     byte_ranks: [Rank; 256],
+    /// `two[(a << 8) | b]`: the rank of the token `[a, b]`, NO_RANK if none.
+    two: Box<[Rank]>,
+    /// `short[n - 3]`: tokens of n = 3..=8 bytes by `key64`.
+    short: Vec<FxHashMap<u64, Rank>>,
+    /// `medium[n - 9]`: tokens of n = 9..=16 bytes by `key128`.
+    medium: Vec<FxHashMap<u128, Rank>>,
+    by_bytes: FxHashMap<Box<[u8]>, Rank>,
+    max_len: usize,
+    by_rank: Vec<Option<Box<[u8]>>>,
 }
 
 impl Ranks {
@@ -57,12 +95,39 @@ impl Ranks {
                  needs all 256 so that any text can be encoded"
             )));
         }
-        Ok(Ranks { by_bytes, by_rank, byte_ranks })
+        let mut two = vec![NO_RANK; 1 << 16].into_boxed_slice();
+        let mut short = vec![FxHashMap::default(); 6];
+        let mut medium = vec![FxHashMap::default(); 8];
+        for (bytes, &rank) in &by_bytes {
+            match bytes.len() {
+                2 => two[(bytes[0] as usize) << 8 | bytes[1] as usize] = rank,
+                3..=8 => {
+                    short[bytes.len() - 3].insert(key64(bytes), rank);
+                }
+                9..=16 => {
+                    medium[bytes.len() - 9].insert(key128(bytes), rank);
+                }
+                _ => {}
+            }
+        }
+        let max_len = by_bytes.keys().map(|b| b.len()).max().unwrap_or(0);
+        Ok(Ranks { byte_ranks, two, short, medium, by_bytes, max_len, by_rank })
     }
 
     #[inline(always)]
     pub fn get(&self, bytes: &[u8]) -> Option<Rank> {
-        self.by_bytes.get(bytes).copied()
+        match bytes.len() {
+            0 => None,
+            1 => Some(self.byte_ranks[bytes[0] as usize]),
+            2 => {
+                let rank = self.two[(bytes[0] as usize) << 8 | bytes[1] as usize];
+                (rank != NO_RANK).then_some(rank)
+            }
+            n @ 3..=8 => self.short[n - 3].get(&key64(bytes)).copied(),
+            n @ 9..=16 => self.medium[n - 9].get(&key128(bytes)).copied(),
+            n if n > self.max_len => None,
+            _ => self.by_bytes.get(bytes).copied(),
+        }
     }
 
     #[inline(always)]

@@ -11,7 +11,6 @@
 
 use super::classes::{LETTER, LL, LM, LO, LT, LU, MARK, NUMBER, SPACE};
 
-const APOSTROPHE: u32 = '\'' as u32;
 const SPACE_CHAR: u32 = ' ' as u32;
 const CR: u32 = '\r' as u32;
 const LF: u32 = '\n' as u32;
@@ -109,12 +108,19 @@ impl<'a> Scanner<'a> {
     }
 
     /// `'(?:[sdmt]|ll|ve|re)` at `i` (case-insensitively when asked, as `(?i:...)` does
-    /// with Unicode simple case folding, under which `ſ` matches `s`).
-    #[inline]
+    /// with Unicode simple case folding, under which `ſ` matches `s`). The apostrophe test
+    /// is inlined; the rest is rare.
+    #[inline(always)]
     fn contraction(&self, i: usize, ignore_case: bool) -> Option<usize> {
-        if i >= self.len() || self.bytes[i] as u32 != APOSTROPHE || i + 1 >= self.len() {
-            return None;
+        if i + 1 < self.len() && self.bytes[i] == b'\'' {
+            self.contraction_after_apostrophe(i, ignore_case)
+        } else {
+            None
         }
+    }
+
+    #[inline(never)]
+    fn contraction_after_apostrophe(&self, i: usize, ignore_case: bool) -> Option<usize> {
         let fold = |cp: u32| -> u32 {
             if !ignore_case {
                 cp
