@@ -1,6 +1,7 @@
 //! Byte-level byte-pair encoding.
 
 pub mod encode;
+mod queue;
 pub mod tokenizer;
 pub mod vocab;
 

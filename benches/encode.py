@@ -1,0 +1,276 @@
+"""Encoding speed of tokkit against tiktoken, HF tokenizers and rs-bpe.
+
+Same text, same vocabulary, same machine, one run. Every figure is measured in a fresh
+subprocess so that the peak RSS printed beside it belongs to that figure alone (the
+process's whole peak: interpreter, library, vocabulary, text and output).
+
+    python benches/encode.py            # full run, writes benches/results/encode.{json,md}
+    python benches/encode.py --quick    # smaller texts, for a smoke test
+
+Modes:
+- single: one call on the whole text, one thread (every library encodes a single str on
+  one thread);
+- batch: the same text cut into many short documents, all cores; tokkit's own
+  single-thread loop over the documents is measured too (`tokkit-1t`);
+- adversarial: 1 MB of random letters with no spaces and 10 MB of one repeated letter,
+  each one huge pre-token; reported as time per byte relative to English prose.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import random
+import resource
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+DATA = Path(os.environ.get("TOKKIT_DATA", ROOT.parent / "shared" / "data"))
+
+ENCODINGS = {"cl100k_base": "cl100k_base.tiktoken", "o200k_base": "o200k_base.tiktoken", "llama3": "llama3.tiktoken"}
+
+
+# ---- corpora --------------------------------------------------------------------------
+
+
+def corpus_text(name: str, quick: bool) -> str:
+    size = 2_000_000 if quick else 10_000_000
+    if name == "english":
+        with open(DATA / "corpora/mono/gutenberg_en_100M.txt", "rb") as f:
+            return f.read(size).decode("utf-8", errors="ignore")
+    if name == "multilingual":
+        files = sorted((DATA / "corpora/multilingual/udhr").glob("*.txt"))
+        text = "".join(p.read_text(encoding="utf-8") for p in files)
+        return text[: size // 3] if quick else text
+    if name == "code":
+        with open(DATA / "corpora/code/python_stdlib_3.11.7.txt", "rb") as f:
+            return f.read(size).decode("utf-8", errors="ignore")
+    if name == "random-letters":
+        rng = random.Random(0)
+        return "".join(rng.choice("abcdefghijklmnopqrstuvwxyz") for _ in range(1_000_000))
+    if name == "one-letter":
+        return "a" * 10_000_000
+    raise ValueError(name)
+
+
+def documents(text: str, name: str) -> list[str]:
+    """Short documents: paragraphs of prose, lines of UDHR, blank-line blocks of code."""
+    if name == "multilingual":
+        docs = text.splitlines(keepends=True)
+    else:
+        docs = text.split("\n\n")
+    return [d for d in docs if d]
+
+
+# ---- the libraries --------------------------------------------------------------------
+
+
+def load(lib: str, encoding: str):
+    """(encode one text, encode a list of texts) for a library, or None if not installed."""
+    path = DATA / "vocab/tiktoken" / ENCODINGS[encoding]
+    if lib in ("tokkit", "tokkit-1t"):
+        import tokkit
+
+        tok = tokkit.load(path)
+        if lib == "tokkit-1t":
+            return tok.encode_ordinary, lambda docs: [tok.encode_ordinary(d) for d in docs]
+        return tok.encode_ordinary, lambda docs: tok.encode_batch(docs, disallowed_special=())
+    if lib == "tiktoken":
+        import tiktoken
+        import tiktoken.load
+
+        patterns = json.loads((DATA / "vocab/tiktoken/patterns.json").read_text())
+        enc = tiktoken.Encoding(
+            name=encoding,
+            pat_str=patterns[encoding]["pat_str"],
+            mergeable_ranks=tiktoken.load.load_tiktoken_bpe(str(path)),
+            special_tokens={},
+        )
+        threads = os.cpu_count() or 1
+        return enc.encode_ordinary, lambda docs: enc.encode_ordinary_batch(docs, num_threads=threads)
+    if lib == "hf-tokenizers":
+        if encoding != "llama3":
+            return None  # no tokenizer.json with these exact ids in the reference data
+        from tokenizers import Tokenizer
+
+        tok = Tokenizer.from_file(str(DATA / "vocab/hf/llama3/tokenizer.json"))
+        return (
+            lambda text: tok.encode(text, add_special_tokens=False).ids,
+            lambda docs: [e.ids for e in tok.encode_batch(docs, add_special_tokens=False)],
+        )
+    if lib == "rs-bpe":
+        try:
+            from rs_bpe.bpe import openai
+        except ImportError:
+            return None
+        if encoding not in ("cl100k_base", "o200k_base"):
+            return None
+        tok = getattr(openai, encoding)()
+        options = openai.ParallelOptions(1, 64, os.cpu_count() or 1)  # min batch, chunk, threads
+        return tok.encode, lambda docs: tok.encode_batch_parallel(docs, options)[0]
+    raise ValueError(lib)
+
+
+def best_time(fn, arg, repeats: int) -> tuple[float, object]:
+    best, out = float("inf"), None
+    for _ in range(repeats):
+        start = time.perf_counter()
+        out = fn(arg)
+        best = min(best, time.perf_counter() - start)
+    return best, out
+
+
+def worker(spec: dict) -> dict:
+    """Measures one figure; runs in its own process."""
+    fns = load(spec["lib"], spec["encoding"])
+    if fns is None:
+        return {"skipped": True}
+    single, batch = fns
+    text = corpus_text(spec["corpus"], spec["quick"])
+    repeats = 1 if spec["corpus"] in ("one-letter", "random-letters") else 3
+    single(text[:10_000])  # warm up: vocabulary tables, caches, thread pools
+    if spec["mode"] == "batch":
+        docs = documents(text, spec["corpus"])
+        batch(docs[:100])
+        seconds, out = best_time(batch, docs, repeats)
+        tokens = sum(len(row) for row in out)
+        extra = {"documents": len(docs)}
+    else:
+        seconds, out = best_time(single, text, repeats)
+        tokens = len(out)
+        extra = {}
+    megabytes = len(text.encode("utf-8")) / 1e6
+    return {
+        "seconds": seconds,
+        "mb_per_s": megabytes / seconds,
+        "megabytes": megabytes,
+        "tokens": tokens,
+        "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        **extra,
+    }
+
+
+def measure(spec: dict) -> dict:
+    done = subprocess.run(
+        [sys.executable, __file__, "--worker", json.dumps(spec)], capture_output=True, text=True, timeout=3600
+    )
+    if done.returncode != 0:
+        return {"error": done.stderr.strip().splitlines()[-1] if done.stderr else "failed"}
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+# ---- the run ---------------------------------------------------------------------------
+
+
+def versions() -> dict:
+    out = {"python": platform.python_version()}
+    for module, dist in [("tokkit", "tokkit"), ("tiktoken", "tiktoken"), ("tokenizers", "tokenizers"), ("rs_bpe", "rs-bpe")]:
+        try:
+            from importlib.metadata import version
+
+            out[dist] = version(dist)
+        except Exception:
+            out[dist] = None
+    return out
+
+
+def machine() -> dict:
+    cpu = "unknown"
+    try:
+        for line in open("/proc/cpuinfo"):
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    return {"cpu": cpu, "cores": os.cpu_count(), "system": platform.platform()}
+
+
+def plan(quick: bool) -> list[dict]:
+    specs = []
+    libs = ["tokkit", "tiktoken", "rs-bpe", "hf-tokenizers"]
+    for encoding in ENCODINGS:
+        for corpus in ["english", "multilingual", "code"]:
+            for lib in libs:
+                specs.append({"lib": lib, "encoding": encoding, "corpus": corpus, "mode": "single"})
+            for lib in libs + ["tokkit-1t"]:
+                specs.append({"lib": lib, "encoding": encoding, "corpus": corpus, "mode": "batch"})
+        for corpus in ["random-letters", "one-letter"]:
+            specs.append({"lib": "tokkit", "encoding": encoding, "corpus": corpus, "mode": "adversarial"})
+    for spec in specs:
+        spec["quick"] = quick
+    return specs
+
+
+def markdown(results: list[dict], meta: dict) -> str:
+    lines = [
+        "# Encoding speed",
+        "",
+        f"Machine: {meta['machine']['cpu']}, {meta['machine']['cores']} cores. "
+        f"Versions: {', '.join(f'{k} {v}' for k, v in meta['versions'].items() if v)}.",
+        "Single = one call on the whole text, one thread. Batch = short documents, all cores. "
+        "MB/s of UTF-8 input; peak RSS of the measuring process. Ratio = tokkit ÷ tiktoken.",
+        "",
+        "| encoding | corpus | mode | tokkit MB/s | tiktoken MB/s | ratio | rs-bpe MB/s | HF MB/s | tokkit 1-thread MB/s | peak RSS MB (tokkit / tiktoken) |",
+        "|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    table: dict[tuple, dict] = {}
+    for r in results:
+        table.setdefault((r["encoding"], r["corpus"], r["mode"]), {})[r["lib"]] = r["result"]
+    fmt = lambda r: f"{r['mb_per_s']:.1f}" if r and "mb_per_s" in r else "–"  # noqa: E731
+    rss = lambda r: f"{r['peak_rss_mb']:.0f}" if r and "peak_rss_mb" in r else "–"  # noqa: E731
+    for (encoding, corpus, mode), row in table.items():
+        if mode == "adversarial":
+            continue
+        ours, theirs = row.get("tokkit"), row.get("tiktoken")
+        ratio = f"{ours['mb_per_s'] / theirs['mb_per_s']:.2f}x" if ours and theirs and "mb_per_s" in ours and "mb_per_s" in theirs else "–"
+        lines.append(
+            f"| {encoding} | {corpus} | {mode} | {fmt(ours)} | {fmt(theirs)} | {ratio} | {fmt(row.get('rs-bpe'))} | "
+            f"{fmt(row.get('hf-tokenizers'))} | {fmt(row.get('tokkit-1t'))} | {rss(ours)} / {rss(theirs)} |"
+        )
+    lines += ["", "Adversarial input (tokkit, single call): time per byte relative to English prose.", "",
+              "| encoding | input | MB/s | per-byte time ÷ English | peak RSS MB |", "|---|---|---|---|---|"]
+    for (encoding, corpus, mode), row in table.items():
+        if mode != "adversarial":
+            continue
+        ours = row.get("tokkit")
+        english = table.get((encoding, "english", "single"), {}).get("tokkit")
+        slowdown = f"{english['mb_per_s'] / ours['mb_per_s']:.2f}" if ours and english and "mb_per_s" in ours else "–"
+        lines.append(f"| {encoding} | {corpus} | {fmt(ours)} | {slowdown} | {rss(ours)} |")
+    return "\n".join(lines) + "\n"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="smaller texts, for a smoke test")
+    parser.add_argument("--out", type=Path, default=HERE / "results", help="folder for encode.json and encode.md")
+    parser.add_argument("--worker", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.worker:
+        print(json.dumps(worker(json.loads(args.worker))))
+        return
+    meta = {"machine": machine(), "versions": versions(), "quick": args.quick,
+            "date": time.strftime("%Y-%m-%d %H:%M:%S")}
+    results = []
+    for spec in plan(args.quick):
+        result = measure(spec)
+        if result.get("skipped"):
+            continue
+        results.append({**spec, "result": result})
+        shown = f"{result['mb_per_s']:8.1f} MB/s  {result['peak_rss_mb']:6.0f} MB" if "mb_per_s" in result else result
+        print(f"{spec['encoding']:12} {spec['corpus']:15} {spec['mode']:12} {spec['lib']:14} {shown}", flush=True)
+    args.out.mkdir(parents=True, exist_ok=True)
+    name = "encode-quick" if args.quick else "encode"
+    (args.out / f"{name}.json").write_text(json.dumps({"meta": meta, "results": results}, indent=1))
+    (args.out / f"{name}.md").write_text(markdown(results, meta))
+    print(f"wrote {args.out / (name + '.md')}")
+
+
+if __name__ == "__main__":
+    main()
