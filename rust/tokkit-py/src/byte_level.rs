@@ -147,7 +147,7 @@ impl PyByteLevelBpe {
 
     #[getter]
     fn n_ranks(&self) -> usize {
-        self.inner.ranks().len()
+        self.inner.vocab().len()
     }
 
     #[getter]
@@ -162,7 +162,7 @@ impl PyByteLevelBpe {
 
     /// The ranks in the `.tiktoken` format.
     fn to_tiktoken<'py>(&self, py: Python<'py>) -> Bound<'py, PyBytes> {
-        let contents = py.detach(|| tiktoken::write(self.inner.ranks()));
+        let contents = py.detach(|| tiktoken::write(self.inner.vocab()));
         PyBytes::new(py, &contents)
     }
 }

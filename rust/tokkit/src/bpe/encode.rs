@@ -1,28 +1,48 @@
-//! Byte-pair encoding of one pre-token with a rank table, as tiktoken defines it: start
-//! from single bytes and repeatedly merge the adjacent pair whose concatenation has the
-//! lowest rank (the leftmost such pair on ties) until no adjacent pair is a token.
+//! Byte-pair encoding of one pre-token: start from its initial parts (single bytes) and
+//! repeatedly join the adjacent pair with the lowest priority (the leftmost on ties) until
+//! no adjacent pair can join. A `MergeRule` says which pairs join, into what, and how
+//! urgently: tiktoken's rule (any two parts whose concatenation is a token, priority = the
+//! token's rank; `vocab.rs`) or a merge list's (only listed pairs, priority = position in
+//! the list; `merges.rs`).
 //!
 //! Two implementations give the same result:
 //! - `merge_scan` keeps the parts in a vector and rescans it after every merge: with n
 //!   bytes and m merges that is O(n·m), which on the short pieces of ordinary text is
 //!   faster than anything cleverer (no heap, no allocation, one cache line).
 //! - `merge_long` keeps the parts in a linked list and the candidate pairs in a priority
-//!   queue keyed by (rank, start) (see `queue.rs`): O(n) in the usual case and O(n log n)
-//!   at worst however long the piece, so a 10 MB "word" costs a fraction of a second, not
-//!   days. Stale queue entries are skipped on pop: a part's pair only ever grows, and
-//!   distinct byte strings have distinct ranks, so an entry is current exactly when its
-//!   rank equals the part's current pair rank.
+//!   queue keyed by (priority, start) (see `queue.rs`): O(n) in the usual case and
+//!   O(n log n) at worst however long the piece, so a 10 MB "word" costs a fraction of a
+//!   second, not days. Stale queue entries are skipped on pop: a part's pair only ever
+//!   grows, and distinct pairs have distinct priorities, so an entry is current exactly
+//!   when its priority equals the part's current pair priority.
 
 use super::queue::RankQueue;
-use std::cell::RefCell;
-use super::vocab::{Rank, Ranks};
 use rustc_hash::FxHashMap;
+use std::cell::RefCell;
 
 /// Pieces at least this long go to `merge_long`. Below it the scan wins (measured on
 /// English and random-letter text; see benches/encode.py).
 const LONG_PIECE: usize = 128;
 
-const NONE: Rank = Rank::MAX;
+/// No pair: a priority and an id that never occur.
+pub const NONE: u32 = u32::MAX;
+
+/// Which adjacent parts of a piece join, into which token, with which priority.
+pub trait MergeRule {
+    /// The id of a single byte (the initial parts of every piece are its bytes).
+    fn byte_id(&self, byte: u8) -> u32;
+
+    /// `(priority, id)` of the token that joins the part `piece[start..mid]` (id `left`)
+    /// and the part `piece[mid..end]` (id `right`), or None if they do not join.
+    fn join(&self, piece: &[u8], start: usize, mid: usize, end: usize, left: u32, right: u32) -> Option<(u32, u32)>;
+
+    /// The id of the whole piece when the rule takes a piece that is a token as that token
+    /// without merging (tiktoken does; a merge list does only if asked).
+    fn whole(&self, piece: &[u8]) -> Option<u32>;
+
+    /// One past the largest priority.
+    fn priority_bound(&self) -> usize;
+}
 
 /// Encodes pieces one after another, keeping what can be kept between them: a scratch
 /// buffer for the merge, and a cache of the ids of pieces that needed merging. Natural
@@ -33,7 +53,7 @@ const NONE: Rank = Rank::MAX;
 #[derive(Default)]
 pub struct PieceEncoder<'t> {
     cache: FxHashMap<&'t [u8], (u32, u32)>,
-    cached_ids: Vec<Rank>,
+    cached_ids: Vec<u32>,
     parts: Vec<Part>,
 }
 
@@ -47,13 +67,15 @@ impl<'t> PieceEncoder<'t> {
 
     /// Appends the ids of `piece` to `out`.
     #[inline]
-    pub fn encode(&mut self, ranks: &Ranks, piece: &'t [u8], out: &mut Vec<Rank>) {
-        if let Some(rank) = ranks.get(piece) {
-            out.push(rank);
+    pub fn encode(&mut self, rule: &impl MergeRule, piece: &'t [u8], out: &mut Vec<u32>) {
+        if let Some(id) = rule.whole(piece) {
+            out.push(id);
             return;
         }
-        if piece.is_empty() {
-            return;
+        match piece.len() {
+            0 => return,
+            1 => return out.push(rule.byte_id(piece[0])),
+            _ => {}
         }
         if let Some(&(start, len)) = self.cache.get(piece) {
             out.extend_from_slice(&self.cached_ids[start as usize..(start + len) as usize]);
@@ -61,9 +83,9 @@ impl<'t> PieceEncoder<'t> {
         }
         let first = out.len();
         if piece.len() < LONG_PIECE {
-            merge_scan(ranks, piece, &mut self.parts, out);
+            merge_scan(rule, piece, &mut self.parts, out);
         } else {
-            merge_long(ranks, piece, out);
+            merge_long(rule, piece, out);
         }
         if self.cached_ids.len() >= CACHE_MAX_IDS {
             self.cache.clear();
@@ -75,31 +97,40 @@ impl<'t> PieceEncoder<'t> {
     }
 }
 
-/// A part of a piece during `merge_scan`: where it starts, its rank, and the rank of the
-/// token it would form with the next part (NONE if none).
+/// A part of a piece during `merge_scan`: where it starts, its id, and the priority and id
+/// of the token it would form with the next part (NONE if none).
 #[derive(Clone, Copy)]
 pub struct Part {
     start: u32,
-    rank: Rank,
-    pair: Rank,
+    id: u32,
+    pair: u32,
+    pair_id: u32,
 }
 
 /// The O(n·m) merge for short pieces; `parts` is scratch space.
-pub fn merge_scan(ranks: &Ranks, piece: &[u8], parts: &mut Vec<Part>, out: &mut Vec<Rank>) {
+pub fn merge_scan(rule: &impl MergeRule, piece: &[u8], parts: &mut Vec<Part>, out: &mut Vec<u32>) {
     parts.clear();
-    for (i, &byte) in piece.iter().enumerate() {
-        let pair = if i + 1 < piece.len() { ranks.get(&piece[i..i + 2]).unwrap_or(NONE) } else { NONE };
-        parts.push(Part { start: i as u32, rank: ranks.byte_rank(byte), pair });
-    }
-    parts.push(Part { start: piece.len() as u32, rank: NONE, pair: NONE });
-    // The rank of the token formed by parts k and k+1, with part k+2 (or the end) after.
-    let pair_at = |parts: &[Part], k: usize| -> Rank {
-        if k + 2 < parts.len() {
-            ranks.get(&piece[parts[k].start as usize..parts[k + 2].start as usize]).unwrap_or(NONE)
+    parts.extend(piece.iter().enumerate().map(|(i, &b)| Part {
+        start: i as u32,
+        id: rule.byte_id(b),
+        pair: NONE,
+        pair_id: NONE,
+    }));
+    parts.push(Part { start: piece.len() as u32, id: NONE, pair: NONE, pair_id: NONE });
+    // Sets the pair of parts k and k+1 (part k+2, or the end, follows them).
+    let set_pair = |parts: &mut [Part], k: usize| {
+        let (pair, pair_id) = if k + 2 < parts.len() {
+            let (a, b, c) = (parts[k].start as usize, parts[k + 1].start as usize, parts[k + 2].start as usize);
+            rule.join(piece, a, b, c, parts[k].id, parts[k + 1].id).unwrap_or((NONE, NONE))
         } else {
-            NONE
-        }
+            (NONE, NONE)
+        };
+        parts[k].pair = pair;
+        parts[k].pair_id = pair_id;
     };
+    for k in 0..piece.len() - 1 {
+        set_pair(parts, k);
+    }
     loop {
         let mut best = (NONE, 0);
         for (k, part) in parts.iter().enumerate() {
@@ -107,33 +138,37 @@ pub fn merge_scan(ranks: &Ranks, piece: &[u8], parts: &mut Vec<Part>, out: &mut 
                 best = (part.pair, k);
             }
         }
-        let (rank, k) = best;
-        if rank == NONE {
+        let (pair, k) = best;
+        if pair == NONE {
             break;
         }
         // Part k absorbs part k+1; the pairs starting at k-1 and k change.
-        parts[k].rank = rank;
+        parts[k].id = parts[k].pair_id;
         parts.remove(k + 1);
-        parts[k].pair = pair_at(parts, k);
+        set_pair(parts, k);
         if k > 0 {
-            parts[k - 1].pair = pair_at(parts, k - 1);
+            set_pair(parts, k - 1);
         }
     }
-    out.extend(parts[..parts.len() - 1].iter().map(|p| p.rank));
+    out.extend(parts[..parts.len() - 1].iter().map(|p| p.id));
 }
 
 /// One part of a long piece, identified by its start byte. The fields sit together
-/// because the queue visits parts in rank order, all over the piece: one cache miss per
-/// part instead of three. (A part's own rank is looked up again at the end rather than
-/// stored: 12 bytes per input byte instead of 16 saves more time than the lookups cost.)
+/// because the queue visits parts in priority order, all over the piece: one cache miss
+/// per part instead of five.
 #[derive(Clone, Copy)]
 struct Node {
     /// The start of the next part (n for the last).
     next: u32,
     /// The start of the previous part.
     prev: u32,
-    /// The rank of this part joined with the next; NONE if none, or if this part was absorbed.
-    pair: Rank,
+    /// The priority of this part joined with the next; NONE if none, or if this part was
+    /// absorbed by the one before.
+    pair: u32,
+    /// The id of the token this part joined with the next would form.
+    pair_id: u32,
+    /// The id of this part.
+    id: u32,
 }
 
 /// How many queue entries ahead `merge_long` prefetches.
@@ -149,46 +184,50 @@ fn prefetch<T>(item: &T) {
 }
 
 thread_local! {
-    /// The queue's buckets are as many as the vocabulary's ranks: allocated once per thread
+    /// The queue's buckets are as many as the rule's priorities: allocated once per thread
     /// rather than once per long piece.
     static QUEUE: RefCell<RankQueue> = RefCell::new(RankQueue::default());
 }
 
 /// The merge for long pieces.
-pub fn merge_long(ranks: &Ranks, piece: &[u8], out: &mut Vec<Rank>) {
-    QUEUE.with(|queue| merge_long_with(ranks, piece, &mut queue.borrow_mut(), out))
+pub fn merge_long(rule: &impl MergeRule, piece: &[u8], out: &mut Vec<u32>) {
+    QUEUE.with(|queue| merge_long_with(rule, piece, &mut queue.borrow_mut(), out))
 }
 
-fn merge_long_with(ranks: &Ranks, piece: &[u8], queue: &mut RankQueue, out: &mut Vec<Rank>) {
+fn merge_long_with(rule: &impl MergeRule, piece: &[u8], queue: &mut RankQueue, out: &mut Vec<u32>) {
     let n = piece.len();
-    let rank_of = |start: usize, end: usize| ranks.get(&piece[start..end]).unwrap_or(NONE);
     let mut nodes: Vec<Node> = (0..n)
-        .map(|s| Node {
-            next: s as u32 + 1,
-            prev: (s as u32).wrapping_sub(1),
-            pair: if s + 1 < n { rank_of(s, s + 2) } else { NONE },
-        })
+        .map(|s| Node { next: s as u32 + 1, prev: (s as u32).wrapping_sub(1), pair: NONE, pair_id: NONE, id: rule.byte_id(piece[s]) })
         .collect();
-    queue.reset(ranks.rank_bound());
-    for (s, node) in nodes.iter().enumerate() {
-        if node.pair != NONE {
-            queue.push(node.pair, s as u32);
+    // The pair of the part at `s` with its successor, given where that successor ends.
+    let pair_of = |nodes: &[Node], s: usize, mid: usize, end: usize| {
+        rule.join(piece, s, mid, end, nodes[s].id, nodes[mid].id).unwrap_or((NONE, NONE))
+    };
+    queue.reset(rule.priority_bound());
+    for s in 0..n - 1 {
+        let (pair, pair_id) = pair_of(&nodes, s, s + 1, s + 2);
+        nodes[s].pair = pair;
+        nodes[s].pair_id = pair_id;
+        if pair != NONE {
+            queue.push(pair, s as u32);
         }
     }
-    while let Some((merged, s)) = queue.pop() {
+    while let Some((priority, s)) = queue.pop() {
         if let Some(soon) = queue.upcoming(PREFETCH_AHEAD) {
             prefetch(&nodes[soon as usize]);
         }
         let s = s as usize;
-        if nodes[s].pair != merged {
+        if nodes[s].pair != priority {
             continue;
         }
         let absorbed = nodes[s].next as usize;
         let after = nodes[absorbed].next as usize;
         nodes[absorbed].pair = NONE;
-        let pair = if after < n { rank_of(s, nodes[after].next as usize) } else { NONE };
+        nodes[s].id = nodes[s].pair_id;
         nodes[s].next = after as u32;
+        let (pair, pair_id) = if after < n { pair_of(&nodes, s, after, nodes[after].next as usize) } else { (NONE, NONE) };
         nodes[s].pair = pair;
+        nodes[s].pair_id = pair_id;
         if after < n {
             nodes[after].prev = s as u32;
         }
@@ -197,8 +236,9 @@ fn merge_long_with(ranks: &Ranks, piece: &[u8], queue: &mut RankQueue, out: &mut
         }
         if s > 0 {
             let before = nodes[s].prev as usize;
-            let pair = rank_of(before, after);
+            let (pair, pair_id) = pair_of(&nodes, before, s, after);
             nodes[before].pair = pair;
+            nodes[before].pair_id = pair_id;
             if pair != NONE {
                 queue.push(pair, before as u32);
             }
@@ -206,9 +246,8 @@ fn merge_long_with(ranks: &Ranks, piece: &[u8], queue: &mut RankQueue, out: &mut
     }
     let mut s = 0;
     while s < n {
-        let end = nodes[s].next as usize;
-        out.push(rank_of(s, end));
-        s = end;
+        out.push(nodes[s].id);
+        s = nodes[s].next as usize;
     }
 }
 
@@ -225,6 +264,8 @@ mod tests {
         Ranks::from_tokens(tokens.into_iter().enumerate().map(|(r, t)| (t, r as Rank)))
             .unwrap()
     }
+
+    use crate::bpe::vocab::{Rank, Ranks};
 
     fn scan(ranks: &Ranks, piece: &str) -> Vec<Rank> {
         let mut out = Vec::new();

@@ -1,9 +1,11 @@
 //! Byte-level byte-pair encoding.
 
 pub mod encode;
+pub mod merges;
 mod queue;
 pub mod tokenizer;
 pub mod vocab;
 
+pub use merges::{MergeList, Model};
 pub use tokenizer::ByteLevelBpe;
 pub use vocab::{Rank, Ranks};

@@ -1,7 +1,8 @@
 //! A byte-level BPE tokenizer in tiktoken's manner: special tokens, then a pre-tokenizer
 //! regex, then rank-based merging of each piece's bytes.
 
-use super::encode::PieceEncoder;
+use super::encode::{MergeRule, PieceEncoder};
+use super::merges::Model;
 use super::vocab::{Rank, Ranks};
 use crate::error::{Error, Result};
 use crate::pretokenize::PreTokenizer;
@@ -10,7 +11,7 @@ use rayon::prelude::*;
 
 #[derive(Clone, Debug)]
 pub struct ByteLevelBpe {
-    ranks: Ranks,
+    model: Model,
     pre_tokenizer: PreTokenizer,
     specials: SpecialTokens,
     /// One past the largest id (ranks and special tokens).
@@ -18,7 +19,9 @@ pub struct ByteLevelBpe {
 }
 
 impl ByteLevelBpe {
-    pub fn new(ranks: Ranks, pre_tokenizer: PreTokenizer, specials: Vec<(String, u32)>) -> Result<ByteLevelBpe> {
+    pub fn new(model: impl Into<Model>, pre_tokenizer: PreTokenizer, specials: Vec<(String, u32)>) -> Result<ByteLevelBpe> {
+        let model = model.into();
+        let ranks = model.vocab();
         for (text, id) in &specials {
             if let Some(bytes) = ranks.token(*id) {
                 return Err(Error::InvalidArgument(format!(
@@ -31,11 +34,16 @@ impl ByteLevelBpe {
         let specials = SpecialTokens::new(specials)?;
         let largest_special = specials.iter().last().map(|&(_, id)| id as usize + 1).unwrap_or(0);
         let id_bound = ranks.rank_bound().max(largest_special) as u32;
-        Ok(ByteLevelBpe { ranks, pre_tokenizer, specials, id_bound })
+        Ok(ByteLevelBpe { model, pre_tokenizer, specials, id_bound })
     }
 
-    pub fn ranks(&self) -> &Ranks {
-        &self.ranks
+    pub fn model(&self) -> &Model {
+        &self.model
+    }
+
+    /// The vocabulary: token bytes ↔ ids.
+    pub fn vocab(&self) -> &Ranks {
+        self.model.vocab()
     }
 
     pub fn pre_tokenizer(&self) -> &PreTokenizer {
@@ -53,9 +61,29 @@ impl ByteLevelBpe {
 
     /// Encodes ordinary text (no special-token handling) into `out`.
     fn encode_text<'t>(&self, text: &'t str, out: &mut Vec<Rank>, encoder: &mut PieceEncoder<'t>) -> Result<()> {
+        match &self.model {
+            Model::Ranks(ranks) => self.encode_text_by(ranks, text, out, encoder),
+            Model::Merges(list) => self.encode_text_by(list, text, out, encoder),
+        }
+    }
+
+    #[inline(always)]
+    fn encode_text_by<'t>(
+        &self,
+        rule: &impl MergeRule,
+        text: &'t str,
+        out: &mut Vec<Rank>,
+        encoder: &mut PieceEncoder<'t>,
+    ) -> Result<()> {
         let bytes = text.as_bytes();
-        self.pre_tokenizer
-            .for_each_piece(text, |start, end| encoder.encode(&self.ranks, &bytes[start..end], out))
+        self.pre_tokenizer.for_each_piece(text, |start, end| encoder.encode(rule, &bytes[start..end], out))
+    }
+
+    fn encode_piece<'t>(&self, piece: &'t [u8], out: &mut Vec<Rank>, encoder: &mut PieceEncoder<'t>) {
+        match &self.model {
+            Model::Ranks(ranks) => encoder.encode(ranks, piece, out),
+            Model::Merges(list) => encoder.encode(list, piece, out),
+        }
     }
 
     /// Encodes `text` as ordinary text: special-token text is encoded like any other.
@@ -106,7 +134,7 @@ impl ByteLevelBpe {
                     self.encode_text(&text[start..end], &mut ids, &mut encoder)?;
                     let mut offset = start;
                     for &id in &ids[first..] {
-                        let len = self.ranks.token(id).map_or(0, <[u8]>::len);
+                        let len = self.vocab().token(id).map_or(0, <[u8]>::len);
                         spans.push((offset, offset + len));
                         offset += len;
                     }
@@ -136,7 +164,7 @@ impl ByteLevelBpe {
                     let text = std::str::from_utf8(&bytes[..valid]).expect("checked valid");
                     self.encode_text(text, &mut out, &mut encoder)?;
                     let invalid = e.error_len().unwrap_or(bytes.len() - valid);
-                    encoder.encode(&self.ranks, &bytes[valid..valid + invalid], &mut out);
+                    self.encode_piece(&bytes[valid..valid + invalid], &mut out, &mut encoder);
                     bytes = &bytes[valid + invalid..];
                 }
             }
@@ -160,12 +188,12 @@ impl ByteLevelBpe {
 
     /// The bytes of a token (a rank or a special token).
     pub fn token_bytes(&self, id: Rank) -> Option<&[u8]> {
-        self.ranks.token(id).or_else(|| self.specials.text(id).map(str::as_bytes))
+        self.vocab().token(id).or_else(|| self.specials.text(id).map(str::as_bytes))
     }
 
     /// The id of the token with exactly these bytes (special tokens included).
     pub fn token_id(&self, bytes: &[u8]) -> Option<Rank> {
-        self.ranks
+        self.vocab()
             .get(bytes)
             .or_else(|| std::str::from_utf8(bytes).ok().and_then(|t| self.specials.id(t)))
     }
@@ -243,7 +271,7 @@ mod tests {
     #[test]
     fn special_ids_must_not_collide_with_ranks() {
         let bpe = toy();
-        let err = ByteLevelBpe::new(bpe.ranks.clone(), PreTokenizer::named("gpt2").unwrap(), vec![("<x>".into(), 5)]);
+        let err = ByteLevelBpe::new(bpe.vocab().clone(), PreTokenizer::named("gpt2").unwrap(), vec![("<x>".into(), 5)]);
         assert!(err.is_err());
     }
 }

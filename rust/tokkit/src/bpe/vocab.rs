@@ -161,3 +161,26 @@ impl Ranks {
             .filter_map(|(r, t)| t.as_deref().map(|t| (t, r as Rank)))
     }
 }
+
+/// tiktoken's rule: any two adjacent parts whose bytes together are a token join into it,
+/// the token's rank being the priority; a piece that is a token is taken whole.
+impl crate::bpe::encode::MergeRule for Ranks {
+    #[inline(always)]
+    fn byte_id(&self, byte: u8) -> u32 {
+        self.byte_ranks[byte as usize]
+    }
+
+    #[inline(always)]
+    fn join(&self, piece: &[u8], start: usize, _mid: usize, end: usize, _: u32, _: u32) -> Option<(u32, u32)> {
+        self.get(&piece[start..end]).map(|rank| (rank, rank))
+    }
+
+    #[inline(always)]
+    fn whole(&self, piece: &[u8]) -> Option<u32> {
+        self.get(piece)
+    }
+
+    fn priority_bound(&self) -> usize {
+        self.rank_bound()
+    }
+}
