@@ -9,6 +9,16 @@
 from .encodings import get_encoding, list_encoding_names
 from .formats import from_tiktoken, load
 from .tokenizer import Tokenizer
+from .train import PreTokenCounts, count_pre_tokens, train_bpe
 
-__all__ = ["Tokenizer", "from_tiktoken", "get_encoding", "list_encoding_names", "load"]
+__all__ = [
+    "PreTokenCounts",
+    "Tokenizer",
+    "count_pre_tokens",
+    "from_tiktoken",
+    "get_encoding",
+    "list_encoding_names",
+    "load",
+    "train_bpe",
+]
 __version__ = "0.1.0"

@@ -143,20 +143,35 @@ def _load_native(path: Path, contents: bytes) -> Tokenizer:
         raise ValueError(f"{path}: tokkit format version {version!r}; this tokkit reads version {FORMAT_VERSION}")
     if data.get("type") != "byte_level_bpe":
         raise ValueError(f"{path}: unknown tokenizer type {data.get('type')!r}")
+    specials = _check_specials(data.get("special_tokens", {}))
+    if "merges" in data:
+        tokens = [base64.b64decode(t) for t in data["tokens"]]
+        merges = [tuple(m) for m in data["merges"]]
+        core = _core.ByteLevelBpe.from_merges(tokens, merges, data["pattern"], specials)
+        return Tokenizer(core, name=data.get("name") or path.stem)
     ranks = base64.b64decode(data["ranks"])
     return tokenizer_from_ranks(
-        ranks, str(path), pattern=data["pattern"], special_tokens=data.get("special_tokens", {}), name=data.get("name")
+        ranks, str(path), pattern=data["pattern"], special_tokens=dict(specials), name=data.get("name")
     )
 
 
 def save(tokenizer: Tokenizer, path: PathLike) -> None:
     path = Path(path)
-    ranks = tokenizer._core.to_tiktoken()
+    core = tokenizer._core
     meta = {"name": tokenizer.name, "pattern": tokenizer.pattern, "special_tokens": tokenizer.special_tokens}
     if path.suffix == ".tiktoken":
-        path.write_bytes(ranks)
+        path.write_bytes(core.to_tiktoken())
         path.with_name(path.name + ".json").write_text(json.dumps(meta, ensure_ascii=False, indent=1), encoding="utf-8")
         return
-    document = {"format": "tokkit", "version": FORMAT_VERSION, "type": "byte_level_bpe", **meta,
-                "ranks": base64.b64encode(ranks).decode("ascii")}
+    if path.name.endswith("tokenizer.json") or path.suffix == ".hf.json":
+        from .hf import save_tokenizer_json
+
+        save_tokenizer_json(tokenizer, path)
+        return
+    document = {"format": "tokkit", "version": FORMAT_VERSION, "type": "byte_level_bpe", **meta}
+    if core.model_kind == "merges":
+        document["tokens"] = [base64.b64encode(t).decode("ascii") for t in core.vocab_tokens()]
+        document["merges"] = core.merges()
+    else:
+        document["ranks"] = base64.b64encode(core.to_tiktoken()).decode("ascii")
     path.write_text(json.dumps(document, ensure_ascii=False), encoding="utf-8")

@@ -5,7 +5,7 @@ use numpy::PyArray1;
 use pyo3::prelude::*;
 use pyo3::pybacked::PyBackedStr;
 use pyo3::types::{PyBytes, PyList, PyTuple};
-use tokkit::bpe::ByteLevelBpe;
+use tokkit::bpe::{ByteLevelBpe, MergeList, Model, Ranks};
 use tokkit::formats::tiktoken;
 use tokkit::pretokenize::PreTokenizer;
 
@@ -13,6 +13,13 @@ use tokkit::pretokenize::PreTokenizer;
 pub struct PyByteLevelBpe {
     inner: ByteLevelBpe,
     ids: IdObjects,
+}
+
+impl PyByteLevelBpe {
+    pub fn wrap(inner: ByteLevelBpe) -> Self {
+        let ids = IdObjects::new(inner.id_bound());
+        PyByteLevelBpe { inner, ids }
+    }
 }
 
 #[pymethods]
@@ -31,8 +38,47 @@ impl PyByteLevelBpe {
             let ranks = tiktoken::parse(contents, source_name)?;
             ByteLevelBpe::new(ranks, pre_tokenizer, special_tokens)
         })?;
-        let ids = IdObjects::new(inner.id_bound());
-        Ok(PyByteLevelBpe { inner, ids })
+        Ok(PyByteLevelBpe::wrap(inner))
+    }
+
+    /// Builds a merge-list tokenizer: token bytes by id and merges as id pairs.
+    #[staticmethod]
+    fn from_merges(
+        py: Python<'_>,
+        tokens: Vec<Vec<u8>>,
+        merges: Vec<(u32, u32)>,
+        pattern: &str,
+        special_tokens: Vec<(String, u32)>,
+    ) -> PyResult<Self> {
+        let pre_tokenizer = PreTokenizer::from_name_or_regex(pattern).map_err(to_py_err)?;
+        let inner = run(py, || {
+            let vocab = Ranks::from_tokens(tokens.into_iter().enumerate().map(|(id, t)| (t, id as u32)))?;
+            ByteLevelBpe::new(MergeList::new(vocab, merges, false)?, pre_tokenizer, special_tokens)
+        })?;
+        Ok(PyByteLevelBpe::wrap(inner))
+    }
+
+    /// "ranks" (tiktoken's rule) or "merges" (a merge list's).
+    #[getter]
+    fn model_kind(&self) -> &'static str {
+        match self.inner.model() {
+            Model::Ranks(_) => "ranks",
+            Model::Merges(_) => "merges",
+        }
+    }
+
+    /// The merges of a merge-list model, as (left id, right id); empty for ranks.
+    fn merges(&self) -> Vec<(u32, u32)> {
+        match self.inner.model() {
+            Model::Ranks(_) => Vec::new(),
+            Model::Merges(list) => list.merges().to_vec(),
+        }
+    }
+
+    /// Every token's bytes, in id order (None for ids without a token).
+    fn vocab_tokens<'py>(&self, py: Python<'py>) -> Vec<Option<Bound<'py, PyBytes>>> {
+        let vocab = self.inner.vocab();
+        (0..vocab.rank_bound() as u32).map(|id| vocab.token(id).map(|t| PyBytes::new(py, t))).collect()
     }
 
     fn encode<'py>(&self, py: Python<'py>, text: &str, allowed: &Bound<'py, PyAny>, disallowed: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyList>> {

@@ -135,6 +135,13 @@ pub fn pre_tokenize<'py>(py: Python<'py>, pattern: &str, text: &str) -> PyResult
     PyList::new(py, pieces.iter().map(|&(s, e)| &text[s..e]))
 }
 
+/// `tokkit._core.resolve_pattern(name_or_regex)`: the regular expression a pattern
+/// argument stands for.
+#[pyfunction]
+pub fn resolve_pattern(pattern: &str) -> PyResult<String> {
+    Ok(PreTokenizer::from_name_or_regex(pattern).map_err(to_py_err)?.pattern().to_string())
+}
+
 /// A NumPy uint32 array that takes ownership of `ids`.
 pub fn id_array(py: Python<'_>, ids: Vec<u32>) -> Bound<'_, PyArray1<u32>> {
     PyArray1::from_vec(py, ids)

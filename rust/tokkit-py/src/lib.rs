@@ -3,13 +3,16 @@
 
 mod byte_level;
 mod convert;
+mod training;
 
 use pyo3::prelude::*;
 
 #[pymodule]
 fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<byte_level::PyByteLevelBpe>()?;
+    m.add_class::<training::PyPreTokenCounts>()?;
     m.add_function(wrap_pyfunction!(convert::pre_tokenize, m)?)?;
+    m.add_function(wrap_pyfunction!(convert::resolve_pattern, m)?)?;
     m.add("GPT2_PATTERN", tokkit::pretokenize::GPT2_PATTERN)?;
     m.add("CL100K_PATTERN", tokkit::pretokenize::CL100K_PATTERN)?;
     m.add("O200K_PATTERN", tokkit::pretokenize::O200K_PATTERN)?;

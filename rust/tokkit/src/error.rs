@@ -42,4 +42,18 @@ pub enum Error {
 
     #[error("{0}")]
     InvalidArgument(String),
+
+    #[error("{0}")]
+    Io(String),
+
+    #[error(
+        "{path}: invalid UTF-8 at byte {offset}; fix the file, or pass errors=\"replace\" to          read such bytes as U+FFFD"
+    )]
+    InvalidUtf8 { path: String, offset: u64 },
+
+    #[error("{0}")]
+    EmptyCorpus(String),
+
+    #[error("interrupted")]
+    Interrupted,
 }

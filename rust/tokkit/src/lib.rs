@@ -1,6 +1,8 @@
 //! tokkit: the tokenization engine (no Python in here; `tokkit-py` is the glue).
 
 pub mod bpe;
+pub mod corpus;
+pub mod count;
 pub mod error;
 pub mod formats;
 pub mod pretokenize;

@@ -4,6 +4,7 @@ pub mod encode;
 pub mod merges;
 mod queue;
 pub mod tokenizer;
+pub mod train;
 pub mod vocab;
 
 pub use merges::{MergeList, Model};

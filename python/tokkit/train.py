@@ -1,0 +1,320 @@
+"""Training tokenizers from corpora.
+
+A corpus is a path, a glob, a list of paths or globs (plain text, ``.gz``, or JSON Lines
+``.jsonl``/``.ndjson`` with the text in ``text_field``), or any iterable of ``str``
+documents. Files are read by the Rust engine in chunks, with the GIL released, so a corpus
+larger than memory streams through; memory grows with the number of distinct pre-tokens.
+
+Training is two steps that can be run apart: ``count_pre_tokens`` (parallel, and additive
+across shards) and training on the counts (``train_bpe(counts=...)``).
+"""
+
+from __future__ import annotations
+
+import glob
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Iterable, Iterator, Optional, Sequence, Union
+
+from . import _core
+from .tokenizer import Tokenizer
+
+Corpus = Union[str, os.PathLike, Sequence[Union[str, os.PathLike]], Iterable[str]]
+
+_JSON_LINES = (".jsonl", ".ndjson", ".jsonl.gz", ".ndjson.gz")
+_BATCH_BYTES = 8 << 20
+
+
+# ---- progress ---------------------------------------------------------------------------
+
+
+def _progress_enabled(show_progress) -> bool:
+    """True: bars when stderr is a terminal; "always": bars anyway; False: none."""
+    if show_progress == "always":
+        return True
+    if show_progress not in (True, False):
+        raise ValueError(f'show_progress must be True, False or "always", not {show_progress!r}')
+    return bool(show_progress) and sys.stderr.isatty()
+
+
+def _bar(enabled: bool, **kwargs):
+    if not enabled:
+        return None
+    from tqdm import tqdm
+
+    return tqdm(file=sys.stderr, dynamic_ncols=True, **kwargs)
+
+
+# ---- corpora ----------------------------------------------------------------------------
+
+
+def _has_glob(text: str) -> bool:
+    return any(c in text for c in "*?[")
+
+
+def _expand(item: Union[str, os.PathLike]) -> list[Path]:
+    text = os.fspath(item)
+    if _has_glob(text):
+        found = sorted(Path(p) for p in glob.glob(text, recursive=True) if Path(p).is_file())
+        if not found:
+            raise FileNotFoundError(f"no files match {text!r}")
+        return found
+    path = Path(text)
+    if path.is_dir():
+        raise IsADirectoryError(f"{path} is a folder; pass a glob such as {str(path / '*.txt')!r}")
+    if not path.exists():
+        raise FileNotFoundError(f"no such corpus file: {path}")
+    return [path]
+
+
+def _looks_like_path(item: object) -> bool:
+    if isinstance(item, os.PathLike):
+        return True
+    if not isinstance(item, str) or "\n" in item or len(item) > 4096:
+        return False
+    return (_has_glob(item) and bool(glob.glob(item, recursive=True))) or Path(item).is_file()
+
+
+def resolve_corpus(corpus: Corpus) -> Union[list[Path], Iterable[str]]:
+    """Files (a list of Paths) or documents (an iterable of str).
+
+    A str or Path is a file or a glob. A list or tuple is files when every item names a
+    file or matches one, and documents when none does; a mix is an error. Any other
+    iterable (a generator, a dataset column) is documents.
+    """
+    if isinstance(corpus, (str, os.PathLike)):
+        return _expand(corpus)
+    if isinstance(corpus, (bytes, bytearray)):
+        raise TypeError("corpus must be paths, globs or str documents, not bytes")
+    if isinstance(corpus, (list, tuple)):
+        kinds = [_looks_like_path(item) for item in corpus]
+        if corpus and all(kinds):
+            return [path for item in corpus for path in _expand(item)]
+        if not any(kinds):
+            return corpus
+        missing = [item for item, is_path in zip(corpus, kinds) if not is_path][:3]
+        raise FileNotFoundError(
+            f"some corpus items are files and some are not ({missing!r} are not); pass only paths "
+            f"and globs, or only text documents"
+        )
+    if isinstance(corpus, Iterable):
+        return corpus
+    raise TypeError(f"corpus must be a path, a glob, a list of them, or an iterable of str, not {type(corpus).__name__}")
+
+
+def _file_spec(path: Path, text_field: str) -> tuple[str, Optional[str]]:
+    name = path.name.lower()
+    return (str(path), text_field if name.endswith(_JSON_LINES) else None)
+
+
+def _batches(documents: Iterable[str]) -> Iterator[list[str]]:
+    batch, size = [], 0
+    for i, document in enumerate(documents):
+        if not isinstance(document, str):
+            raise TypeError(f"corpus documents must be str; item {i} is {type(document).__name__}")
+        batch.append(document)
+        size += len(document)
+        if size >= _BATCH_BYTES:
+            yield batch
+            batch, size = [], 0
+    if batch:
+        yield batch
+
+
+# ---- counting ---------------------------------------------------------------------------
+
+
+class PreTokenCounts:
+    """How often each pre-token occurs in a corpus, under one pre-tokenizer pattern.
+
+    Counts add up (``a + b``), save and load, so shards can be counted apart:
+
+    >>> counts = tokkit.count_pre_tokens(["shard1.txt"], pattern="cl100k")   # doctest: +SKIP
+    >>> counts.save("shard1.counts.json")                                      # doctest: +SKIP
+    >>> total = PreTokenCounts.load("shard1.counts.json") + other              # doctest: +SKIP
+    >>> tok = tokkit.train_bpe(counts=total, vocab_size=32_000)                # doctest: +SKIP
+    """
+
+    FORMAT = "tokkit-pre-token-counts"
+
+    def __init__(self, core):
+        self._core = core
+
+    @property
+    def pattern(self) -> str:
+        return self._core.pattern
+
+    def __len__(self) -> int:
+        return len(self._core)
+
+    def __getitem__(self, piece: str) -> int:
+        return self._core.get(piece)
+
+    @property
+    def total(self) -> int:
+        """The number of pre-tokens counted."""
+        return self._core.total
+
+    def items(self) -> list[tuple[str, int]]:
+        """(piece, count), sorted by piece."""
+        return self._core.items()
+
+    def most_common(self, n: Optional[int] = None) -> list[tuple[str, int]]:
+        ranked = sorted(self.items(), key=lambda item: (-item[1], item[0]))
+        return ranked if n is None else ranked[:n]
+
+    def __add__(self, other: "PreTokenCounts") -> "PreTokenCounts":
+        if not isinstance(other, PreTokenCounts):
+            return NotImplemented
+        if other.pattern != self.pattern:
+            raise ValueError("cannot add pre-token counts made with different patterns")
+        total = _core.PreTokenCounts(self.pattern)
+        total.merge(self._core)
+        total.merge(other._core)
+        return PreTokenCounts(total)
+
+    def __repr__(self) -> str:
+        return f"<PreTokenCounts: {len(self)} distinct pre-tokens, {self.total} in all>"
+
+    def save(self, path: Union[str, os.PathLike]) -> None:
+        document = {"format": self.FORMAT, "version": 1, "pattern": self.pattern, "counts": self.items()}
+        Path(path).write_text(json.dumps(document, ensure_ascii=False), encoding="utf-8")
+
+    @classmethod
+    def load(cls, path: Union[str, os.PathLike]) -> "PreTokenCounts":
+        try:
+            document = json.loads(Path(path).read_text(encoding="utf-8"))
+        except (ValueError, UnicodeDecodeError) as e:
+            raise ValueError(f"{path} is not a pre-token counts file ({e})") from None
+        if not isinstance(document, dict) or document.get("format") != cls.FORMAT:
+            raise ValueError(f"{path} is not a pre-token counts file written by PreTokenCounts.save")
+        core = _core.PreTokenCounts(document["pattern"])
+        for piece, count in document["counts"]:
+            core.add(piece, count)
+        return cls(core)
+
+
+def count_pre_tokens(
+    corpus: Corpus,
+    *,
+    pattern: str = "cl100k",
+    errors: str = "strict",
+    text_field: str = "text",
+    show_progress=True,
+    threads: Optional[int] = None,
+) -> PreTokenCounts:
+    """Counts the pre-tokens of a corpus (see the module doc for what a corpus can be).
+
+    ``errors="replace"`` reads invalid UTF-8 as U+FFFD instead of failing on it.
+    """
+    _check_threads(threads)
+    core = _core.PreTokenCounts(pattern)
+    source = resolve_corpus(corpus)
+    enabled = _progress_enabled(show_progress)
+    if isinstance(source, list) and all(isinstance(p, Path) for p in source):
+        total = sum(p.stat().st_size for p in source)
+        bar = _bar(enabled, total=total, unit="B", unit_scale=True, desc="counting")
+        try:
+            core.add_files([_file_spec(p, text_field) for p in source], errors=errors, threads=threads,
+                           progress=bar.update if bar else None)
+        finally:
+            if bar:
+                bar.close()
+    else:
+        bar = _bar(enabled, unit="B", unit_scale=True, desc="counting")
+        try:
+            for batch in _batches(source):
+                core.add_documents(batch, threads=threads)
+                if bar:
+                    bar.update(sum(len(d) for d in batch))
+        finally:
+            if bar:
+                bar.close()
+    return PreTokenCounts(core)
+
+
+def _check_threads(threads) -> None:
+    if threads is not None and (not isinstance(threads, int) or isinstance(threads, bool) or threads < 1):
+        raise ValueError(f"threads must be a positive int or None (all cores), not {threads!r}")
+
+
+def _check_specials(special_tokens) -> list[str]:
+    if isinstance(special_tokens, str):
+        raise TypeError(f"special_tokens must be a list of str, not the str {special_tokens!r}; "
+                        f"did you mean [{special_tokens!r}]?")
+    specials = list(special_tokens)
+    for token in specials:
+        if not isinstance(token, str) or not token:
+            raise ValueError(f"special tokens must be non-empty str, found {token!r}")
+    duplicates = sorted({t for t in specials if specials.count(t) > 1})
+    if duplicates:
+        raise ValueError(f"special tokens must be unique; given more than once: {duplicates}")
+    return specials
+
+
+# ---- BPE --------------------------------------------------------------------------------
+
+
+def train_bpe(
+    corpus: Optional[Corpus] = None,
+    *,
+    vocab_size: int,
+    pattern: Optional[str] = None,
+    special_tokens: Sequence[str] = (),
+    min_frequency: int = 2,
+    max_token_length: Optional[int] = None,
+    show_progress=True,
+    threads: Optional[int] = None,
+    counts: Optional[PreTokenCounts] = None,
+    errors: str = "strict",
+    text_field: str = "text",
+    name: str = "bpe",
+) -> Tokenizer:
+    """Trains a byte-level BPE tokenizer (GPT-2 / tiktoken style).
+
+    >>> tok = tokkit.train_bpe(["corpus.txt"], vocab_size=32_000, pattern="cl100k")  # doctest: +SKIP
+
+    ``vocab_size`` counts everything: the 256 byte tokens, the merges, and the special
+    tokens (which take the last ids). Pairs seen fewer than ``min_frequency`` times are
+    never merged, and no token grows past ``max_token_length`` bytes. The same corpus and
+    options give the same vocabulary whatever ``threads`` is. Pass ``counts`` (from
+    ``count_pre_tokens``) instead of a corpus to train on counts made earlier; the
+    tokenizer then uses the counts' pattern. ``pattern`` defaults to ``"cl100k"``.
+    """
+    if not isinstance(vocab_size, int) or isinstance(vocab_size, bool) or vocab_size < 1:
+        raise ValueError(f"vocab_size must be a positive int, not {vocab_size!r}")
+    if not isinstance(min_frequency, int) or min_frequency < 1:
+        raise ValueError(f"min_frequency must be an int of at least 1, not {min_frequency!r}")
+    if max_token_length is not None and (not isinstance(max_token_length, int) or max_token_length < 1):
+        raise ValueError(f"max_token_length must be a positive int or None, not {max_token_length!r}")
+    specials = _check_specials(special_tokens)
+    _check_threads(threads)
+    if (corpus is None) == (counts is None):
+        raise ValueError("pass either a corpus or counts= (from tokkit.count_pre_tokens), not both or neither")
+    if counts is None:
+        counts = count_pre_tokens(corpus, pattern=pattern or "cl100k", errors=errors, text_field=text_field,
+                                  show_progress=show_progress, threads=threads)
+    elif not isinstance(counts, PreTokenCounts):
+        raise TypeError("counts must be a PreTokenCounts from tokkit.count_pre_tokens")
+    elif pattern is not None and _core.resolve_pattern(pattern) != counts.pattern:
+        raise ValueError("pattern differs from the pattern the counts were made with; leave pattern out "
+                         "to use the counts' pattern")
+    bar = _bar(_progress_enabled(show_progress), total=max(vocab_size - 256 - len(specials), 0), desc="merging",
+               unit="merge")
+    done = [0]
+
+    def advance(merges: int) -> None:
+        if bar:
+            bar.update(merges - done[0])
+            done[0] = merges
+
+    try:
+        core = counts._core.train_bpe(vocab_size=vocab_size, min_frequency=min_frequency,
+                                      max_token_length=max_token_length, special_tokens=specials,
+                                      progress=advance)
+    finally:
+        if bar:
+            bar.close()
+    return Tokenizer(core, name=name)

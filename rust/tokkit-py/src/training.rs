@@ -1,0 +1,158 @@
+//! Counting pre-tokens and training: `tokkit._core.PreTokenCounts` and `train_bpe`.
+
+use crate::byte_level::PyByteLevelBpe;
+use crate::convert::{run, to_py_err};
+use pyo3::exceptions::PyKeyboardInterrupt;
+use pyo3::prelude::*;
+use std::path::PathBuf;
+use tokkit::bpe::train::{train_byte_level, BpeOptions};
+use tokkit::bpe::ByteLevelBpe;
+use tokkit::corpus::{CorpusFile, Format, Utf8Errors};
+use tokkit::count::{count_files, PreTokenCounts};
+use tokkit::pretokenize::PreTokenizer;
+use tokkit::Error;
+
+/// Calls a Python progress callback (with the GIL) and turns a pending Ctrl-C into an
+/// interrupt of the engine's work.
+fn report(callback: &Option<Py<PyAny>>, amount: u64) -> tokkit::Result<()> {
+    Python::attach(|py| {
+        if let Some(callback) = callback {
+            callback.call1(py, (amount,)).map_err(|_| Error::Interrupted)?;
+        }
+        py.check_signals().map_err(|_| Error::Interrupted)
+    })
+}
+
+fn interrupted_to_python(err: PyErr) -> PyErr {
+    if err.to_string().contains("interrupted") {
+        PyKeyboardInterrupt::new_err("training interrupted")
+    } else {
+        err
+    }
+}
+
+/// Runs `work` on a rayon pool of `threads` threads (all cores if None).
+fn with_threads<T: Send>(threads: Option<usize>, work: impl FnOnce() -> tokkit::Result<T> + Send) -> tokkit::Result<T> {
+    match threads {
+        None => work(),
+        Some(n) => rayon::ThreadPoolBuilder::new()
+            .num_threads(n)
+            .build()
+            .map_err(|e| Error::InvalidArgument(format!("cannot start {n} threads: {e}")))?
+            .install(work),
+    }
+}
+
+#[pyclass(name = "PreTokenCounts", module = "tokkit._core")]
+pub struct PyPreTokenCounts {
+    pub inner: PreTokenCounts,
+    pre_tokenizer: PreTokenizer,
+}
+
+#[pymethods]
+impl PyPreTokenCounts {
+    #[new]
+    fn new(pattern: &str) -> PyResult<Self> {
+        let pre_tokenizer = PreTokenizer::from_name_or_regex(pattern).map_err(to_py_err)?;
+        Ok(PyPreTokenCounts { inner: PreTokenCounts::new(), pre_tokenizer })
+    }
+
+    #[getter]
+    fn pattern(&self) -> &str {
+        self.pre_tokenizer.pattern()
+    }
+
+    /// Counts the pre-tokens of files: (path, jsonl_field or None) pairs.
+    #[pyo3(signature = (files, *, errors, threads=None, progress=None))]
+    fn add_files(
+        &mut self,
+        py: Python<'_>,
+        files: Vec<(PathBuf, Option<String>)>,
+        errors: &str,
+        threads: Option<usize>,
+        progress: Option<Py<PyAny>>,
+    ) -> PyResult<()> {
+        let errors = utf8_errors(errors)?;
+        let files: Vec<CorpusFile> = files
+            .into_iter()
+            .map(|(path, field)| CorpusFile { path, format: field.map_or(Format::Text, Format::JsonLines) })
+            .collect();
+        let pre = &self.pre_tokenizer;
+        let counts = run(py, || {
+            with_threads(threads, || count_files(&files, pre, errors, &mut |n| report(&progress, n)))
+        })
+        .map_err(interrupted_to_python)?;
+        self.inner.merge(&counts);
+        Ok(())
+    }
+
+    /// Counts the pre-tokens of a batch of documents.
+    #[pyo3(signature = (documents, *, threads=None))]
+    fn add_documents(&mut self, py: Python<'_>, documents: Vec<pyo3::pybacked::PyBackedStr>, threads: Option<usize>) -> PyResult<()> {
+        let refs: Vec<&str> = documents.iter().map(|d| &**d).collect();
+        let pre = self.pre_tokenizer.clone();
+        let inner = &mut self.inner;
+        run(py, || with_threads(threads, || inner.add_documents(&pre, &refs)))
+    }
+
+    fn add(&mut self, piece: &str, count: u64) {
+        self.inner.add(piece, count);
+    }
+
+    fn merge(&mut self, other: PyRef<'_, PyPreTokenCounts>) {
+        self.inner.merge(&other.inner);
+    }
+
+    /// (piece, count) sorted by piece.
+    fn items(&self) -> Vec<(String, u64)> {
+        self.inner.sorted().into_iter().map(|(p, c)| (p.to_string(), c)).collect()
+    }
+
+    fn get(&self, piece: &str) -> u64 {
+        self.inner.get(piece)
+    }
+
+    fn __len__(&self) -> usize {
+        self.inner.len()
+    }
+
+    #[getter]
+    fn total(&self) -> u64 {
+        self.inner.total()
+    }
+
+    /// Trains byte-level BPE on these counts.
+    #[pyo3(signature = (*, vocab_size, min_frequency, max_token_length, special_tokens, progress=None))]
+    fn train_bpe(
+        &self,
+        py: Python<'_>,
+        vocab_size: usize,
+        min_frequency: u64,
+        max_token_length: Option<usize>,
+        special_tokens: Vec<String>,
+        progress: Option<Py<PyAny>>,
+    ) -> PyResult<PyByteLevelBpe> {
+        let options = BpeOptions { vocab_size, min_frequency, max_token_length, special_tokens: special_tokens.len() };
+        let counts = &self.inner;
+        let pre = self.pre_tokenizer.clone();
+        let inner = run(py, || {
+            let trained = train_byte_level(counts, &options, &mut |merges| report(&progress, merges as u64))?;
+            let first_special = trained.tokens.len() as u32;
+            let model = trained.into_model()?;
+            let specials = special_tokens.into_iter().enumerate().map(|(i, t)| (t, first_special + i as u32)).collect();
+            ByteLevelBpe::new(model, pre, specials)
+        })
+        .map_err(interrupted_to_python)?;
+        Ok(PyByteLevelBpe::wrap(inner))
+    }
+}
+
+fn utf8_errors(errors: &str) -> PyResult<Utf8Errors> {
+    match errors {
+        "strict" => Ok(Utf8Errors::Strict),
+        "replace" => Ok(Utf8Errors::Replace),
+        other => Err(pyo3::exceptions::PyValueError::new_err(format!(
+            "errors must be \"strict\" or \"replace\", not {other:?}"
+        ))),
+    }
+}
