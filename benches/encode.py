@@ -21,17 +21,13 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import random
-import resource
-import subprocess
 import sys
 import time
 from pathlib import Path
 
-HERE = Path(__file__).resolve().parent
-ROOT = HERE.parent
-DATA = Path(os.environ.get("TOKKIT_DATA", ROOT.parent / "shared" / "data"))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from common import DATA, machine, measure, peak_rss_mb, versions, write_results  # noqa: E402
 
 ENCODINGS = {"cl100k_base": "cl100k_base.tiktoken", "o200k_base": "o200k_base.tiktoken", "llama3": "llama3.tiktoken"}
 
@@ -151,45 +147,9 @@ def worker(spec: dict) -> dict:
         "mb_per_s": megabytes / seconds,
         "megabytes": megabytes,
         "tokens": tokens,
-        "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        "peak_rss_mb": peak_rss_mb(),
         **extra,
     }
-
-
-def measure(spec: dict) -> dict:
-    done = subprocess.run(
-        [sys.executable, __file__, "--worker", json.dumps(spec)], capture_output=True, text=True, timeout=3600
-    )
-    if done.returncode != 0:
-        return {"error": done.stderr.strip().splitlines()[-1] if done.stderr else "failed"}
-    return json.loads(done.stdout.strip().splitlines()[-1])
-
-
-# ---- the run ---------------------------------------------------------------------------
-
-
-def versions() -> dict:
-    out = {"python": platform.python_version()}
-    for module, dist in [("tokkit", "tokkit"), ("tiktoken", "tiktoken"), ("tokenizers", "tokenizers"), ("rs_bpe", "rs-bpe")]:
-        try:
-            from importlib.metadata import version
-
-            out[dist] = version(dist)
-        except Exception:
-            out[dist] = None
-    return out
-
-
-def machine() -> dict:
-    cpu = "unknown"
-    try:
-        for line in open("/proc/cpuinfo"):
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    return {"cpu": cpu, "cores": os.cpu_count(), "system": platform.platform()}
 
 
 def plan(quick: bool) -> list[dict]:
@@ -213,6 +173,7 @@ def markdown(results: list[dict], meta: dict) -> str:
         "# Encoding speed",
         "",
         f"Machine: {meta['machine']['cpu']}, {meta['machine']['cores']} cores. "
+        f"Python {meta['machine']['python']}. "
         f"Versions: {', '.join(f'{k} {v}' for k, v in meta['versions'].items() if v)}.",
         "Single = one call on the whole text, one thread. Batch = short documents, all cores. "
         "MB/s of UTF-8 input; peak RSS of the measuring process. Ratio = tokkit ÷ tiktoken.",
@@ -249,27 +210,23 @@ def markdown(results: list[dict], meta: dict) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="smaller texts, for a smoke test")
-    parser.add_argument("--out", type=Path, default=HERE / "results", help="folder for encode.json and encode.md")
     parser.add_argument("--worker", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.worker:
         print(json.dumps(worker(json.loads(args.worker))))
         return
-    meta = {"machine": machine(), "versions": versions(), "quick": args.quick,
-            "date": time.strftime("%Y-%m-%d %H:%M:%S")}
+    meta = {"machine": machine(), "versions": versions("tokkit", "tiktoken", "tokenizers", "rs-bpe"),
+            "quick": args.quick, "date": time.strftime("%Y-%m-%d %H:%M:%S")}
     results = []
     for spec in plan(args.quick):
-        result = measure(spec)
+        result = measure(__file__, spec)
         if result.get("skipped"):
             continue
         results.append({**spec, "result": result})
         shown = f"{result['mb_per_s']:8.1f} MB/s  {result['peak_rss_mb']:6.0f} MB" if "mb_per_s" in result else result
         print(f"{spec['encoding']:12} {spec['corpus']:15} {spec['mode']:12} {spec['lib']:14} {shown}", flush=True)
-    args.out.mkdir(parents=True, exist_ok=True)
     name = "encode-quick" if args.quick else "encode"
-    (args.out / f"{name}.json").write_text(json.dumps({"meta": meta, "results": results}, indent=1))
-    (args.out / f"{name}.md").write_text(markdown(results, meta))
-    print(f"wrote {args.out / (name + '.md')}")
+    print(f"wrote {write_results(name, {'meta': meta, 'results': results}, markdown(results, meta))}")
 
 
 if __name__ == "__main__":
