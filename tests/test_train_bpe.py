@@ -113,9 +113,11 @@ def test_corpus_can_be_globs_gzip_jsonl_or_an_iterable(tmp_path):
 
 
 def test_min_frequency_and_max_token_length_are_respected():
-    tok = tokkit.train_bpe(["aaaa bbbb " * 30 + "rare"], vocab_size=400, max_token_length=3, show_progress=False)
+    with pytest.warns(UserWarning, match="too few pairs"):
+        tok = tokkit.train_bpe(["aaaa bbbb " * 30 + "rare"], vocab_size=400, max_token_length=3, show_progress=False)
     assert all(len(t) <= 3 for t in tok._core.vocab_tokens())
-    tok = tokkit.train_bpe(["ab ab ab cd"], vocab_size=400, min_frequency=3, show_progress=False)
+    with pytest.warns(UserWarning, match="too few pairs"):
+        tok = tokkit.train_bpe(["ab ab ab cd"], vocab_size=400, min_frequency=3, show_progress=False)
     tokens = tok._core.vocab_tokens()
     assert b"ab" in tokens or b" ab" in tokens
     assert b"cd" not in tokens and b" cd" not in tokens

@@ -15,6 +15,7 @@ import glob
 import json
 import os
 import sys
+import warnings
 from pathlib import Path
 from typing import Iterable, Iterator, Optional, Sequence, Union
 
@@ -69,6 +70,11 @@ def _expand(item: Union[str, os.PathLike]) -> list[Path]:
     return [path]
 
 
+def corpus_files(items: Iterable[Union[str, os.PathLike]]) -> list[Path]:
+    """Every item taken as a path or a glob (as on a command line): the files they name."""
+    return [path for item in items for path in _expand(item)]
+
+
 def _looks_like_path(item: object) -> bool:
     if isinstance(item, os.PathLike):
         return True
@@ -94,7 +100,7 @@ def resolve_corpus(corpus: Corpus) -> Union[list[Path], Iterable[str]]:
     if isinstance(corpus, (list, tuple)):
         kinds = [_looks_like_path(item) for item in corpus]
         if corpus and all(kinds):
-            return [path for item in corpus for path in _expand(item)]
+            return corpus_files(corpus)
         if not any(kinds):
             return corpus
         missing = [item for item, is_path in zip(corpus, kinds) if not is_path][:3]
@@ -320,4 +326,10 @@ def train_bpe(
     finally:
         if bar:
             bar.close()
+    if core.id_bound < vocab_size:
+        warnings.warn(
+            f"the corpus has too few pairs seen {min_frequency}+ times for {vocab_size} tokens; the vocabulary has "
+            f"{core.id_bound}. Use more text, or a lower min_frequency, to reach the size asked for.",
+            stacklevel=2,
+        )
     return Tokenizer(core, name=name)

@@ -1,0 +1,101 @@
+"""The tokkit command: results on stdout, messages on stderr, exit statuses, no tracebacks."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from conftest import DATA, data_path
+
+
+def tokkit(*args, input=None, cwd=None):
+    env = {**os.environ, "TOKKIT_DATA": str(DATA), "TOKKIT_CACHE_DIR": str(DATA / "vocab" / "tiktoken")}
+    return subprocess.run([sys.executable, "-m", "tokkit", *args], capture_output=True, text=True, input=input,
+                          env=env, cwd=cwd, timeout=600)
+
+
+@pytest.fixture(scope="module")
+def trained(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("cli")
+    corpus = folder / "corpus.txt"
+    corpus.write_text("the cat sat on the mat. the dog sat on the log.\n" * 200)
+    out = folder / "tok.json"
+    done = tokkit("train", "bpe", str(corpus), "--vocab-size", "270", "--special-token", "<|end|>", "--out", str(out))
+    assert done.returncode == 0, done.stderr
+    return out
+
+
+def test_train_encode_decode_round_trip(trained):
+    encoded = tokkit("encode", "-t", str(trained), "the cat sat")
+    assert encoded.returncode == 0, encoded.stderr
+    decoded = tokkit("decode", "-t", str(trained), input=encoded.stdout)
+    assert decoded.stdout == "the cat sat\n"
+
+
+def test_encode_shows_tokens_and_reads_stdin(trained):
+    done = tokkit("encode", "-t", str(trained), "--tokens", input="the mat")
+    assert done.returncode == 0
+    tokens = done.stdout.split()
+    assert tokens[0] == "the" and "".join(tokens).replace("␣", " ") == "the mat"
+
+
+def test_encode_writes_npy_files(trained, tmp_path):
+    path = tmp_path / "ids.npy"
+    done = tokkit("encode", "-t", str(trained), "the cat", "the dog", "--out", str(path))
+    assert done.returncode == 0, done.stderr
+    assert np.load(path).dtype == np.uint32 and len(np.load(path)) >= 4
+
+
+def test_encode_with_a_named_encoding():
+    data_path("vocab", "tiktoken", "cl100k_base.tiktoken")
+    done = tokkit("encode", "-t", "cl100k_base", "hello world")
+    assert done.stdout.split() == ["15339", "1917"]
+
+
+def test_inspect_describes_the_tokenizer(trained):
+    done = tokkit("inspect", str(trained))
+    assert done.returncode == 0
+    assert "vocab size      270" in done.stdout and "<|end|> (269)" in done.stdout
+
+
+def test_training_says_when_the_corpus_cannot_fill_the_vocabulary(tmp_path):
+    corpus = tmp_path / "tiny.txt"
+    corpus.write_text("ab ab ab\n")
+    done = tokkit("train", "bpe", str(corpus), "--vocab-size", "1000", "--out", str(tmp_path / "t.json"))
+    assert done.returncode == 0
+    assert "too few pairs" in done.stderr and "the vocabulary has 25" in done.stderr
+
+
+@pytest.mark.parametrize(
+    "args, status, message",
+    [
+        (["encode", "-t", "missing.json", "x"], 1, "no tokenizer file"),
+        (["decode", "-t", "cl100k_base", "12", "x"], 2, "whole numbers"),
+        (["train", "bpe", "absent.txt", "--vocab-size", "300", "--out", "x.json"], 1, "no such corpus file"),
+        (["train", "bpe", "c.txt", "--out", "x.json"], 2, "--vocab-size"),
+        (["frobnicate"], 2, "invalid choice"),
+    ],
+)
+def test_mistakes_give_a_message_and_a_status_without_traceback(args, status, message, tmp_path):
+    done = tokkit(*args, cwd=tmp_path)
+    assert done.returncode == status
+    assert message in done.stderr
+    assert "Traceback" not in done.stderr
+
+
+def test_a_corrupt_tokenizer_file_is_a_failure_not_a_crash(tmp_path):
+    bad = tmp_path / "bad.tiktoken"
+    bad.write_text("YQ== 0\nnot base64 at all\n")
+    done = tokkit("inspect", str(bad))
+    assert done.returncode == 1 and "Traceback" not in done.stderr
+
+
+def test_demo_runs_end_to_end_quickly(tmp_path):
+    done = tokkit("demo", "--quick", "--out", str(tmp_path / "report"))
+    assert done.returncode == 0, done.stderr
+    assert "One sentence, token by token" in done.stdout
+    assert "Tibetan" in done.stdout and "premium" in done.stdout
