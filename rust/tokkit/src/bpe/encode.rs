@@ -32,9 +32,12 @@ pub trait MergeRule {
     /// The id of a single byte (the initial parts of every piece are its bytes).
     fn byte_id(&self, byte: u8) -> u32;
 
-    /// `(priority, id)` of the token that joins the part `piece[start..mid]` (id `left`)
-    /// and the part `piece[mid..end]` (id `right`), or None if they do not join.
-    fn join(&self, piece: &[u8], start: usize, mid: usize, end: usize, left: u32, right: u32) -> Option<(u32, u32)>;
+    /// The priority with which the part `piece[start..mid]` (id `left`) and the part
+    /// `piece[mid..end]` (id `right`) join, or None if they do not join.
+    fn join(&self, piece: &[u8], start: usize, mid: usize, end: usize, left: u32, right: u32) -> Option<u32>;
+
+    /// The id of the token a join of this priority makes.
+    fn joined_id(&self, priority: u32) -> u32;
 
     /// The id of the whole piece when the rule takes a piece that is a token as that token
     /// without merging (tiktoken does; a merge list does only if asked).
@@ -97,36 +100,28 @@ impl<'t> PieceEncoder<'t> {
     }
 }
 
-/// A part of a piece during `merge_scan`: where it starts, its id, and the priority and id
-/// of the token it would form with the next part (NONE if none).
+/// A part of a piece during `merge_scan`: where it starts, its id, and the priority of
+/// its join with the next part (NONE if none).
 #[derive(Clone, Copy)]
 pub struct Part {
     start: u32,
     id: u32,
     pair: u32,
-    pair_id: u32,
 }
 
 /// The O(n·m) merge for short pieces; `parts` is scratch space.
 pub fn merge_scan(rule: &impl MergeRule, piece: &[u8], parts: &mut Vec<Part>, out: &mut Vec<u32>) {
     parts.clear();
-    parts.extend(piece.iter().enumerate().map(|(i, &b)| Part {
-        start: i as u32,
-        id: rule.byte_id(b),
-        pair: NONE,
-        pair_id: NONE,
-    }));
-    parts.push(Part { start: piece.len() as u32, id: NONE, pair: NONE, pair_id: NONE });
+    parts.extend(piece.iter().enumerate().map(|(i, &b)| Part { start: i as u32, id: rule.byte_id(b), pair: NONE }));
+    parts.push(Part { start: piece.len() as u32, id: NONE, pair: NONE });
     // Sets the pair of parts k and k+1 (part k+2, or the end, follows them).
     let set_pair = |parts: &mut [Part], k: usize| {
-        let (pair, pair_id) = if k + 2 < parts.len() {
+        parts[k].pair = if k + 2 < parts.len() {
             let (a, b, c) = (parts[k].start as usize, parts[k + 1].start as usize, parts[k + 2].start as usize);
-            rule.join(piece, a, b, c, parts[k].id, parts[k + 1].id).unwrap_or((NONE, NONE))
+            rule.join(piece, a, b, c, parts[k].id, parts[k + 1].id).unwrap_or(NONE)
         } else {
-            (NONE, NONE)
+            NONE
         };
-        parts[k].pair = pair;
-        parts[k].pair_id = pair_id;
     };
     for k in 0..piece.len() - 1 {
         set_pair(parts, k);
@@ -143,7 +138,7 @@ pub fn merge_scan(rule: &impl MergeRule, piece: &[u8], parts: &mut Vec<Part>, ou
             break;
         }
         // Part k absorbs part k+1; the pairs starting at k-1 and k change.
-        parts[k].id = parts[k].pair_id;
+        parts[k].id = rule.joined_id(pair);
         parts.remove(k + 1);
         set_pair(parts, k);
         if k > 0 {
@@ -155,7 +150,7 @@ pub fn merge_scan(rule: &impl MergeRule, piece: &[u8], parts: &mut Vec<Part>, ou
 
 /// One part of a long piece, identified by its start byte. The fields sit together
 /// because the queue visits parts in priority order, all over the piece: one cache miss
-/// per part instead of five.
+/// per part instead of four.
 #[derive(Clone, Copy)]
 struct Node {
     /// The start of the next part (n for the last).
@@ -165,8 +160,6 @@ struct Node {
     /// The priority of this part joined with the next; NONE if none, or if this part was
     /// absorbed by the one before.
     pair: u32,
-    /// The id of the token this part joined with the next would form.
-    pair_id: u32,
     /// The id of this part.
     id: u32,
 }
@@ -197,17 +190,16 @@ pub fn merge_long(rule: &impl MergeRule, piece: &[u8], out: &mut Vec<u32>) {
 fn merge_long_with(rule: &impl MergeRule, piece: &[u8], queue: &mut RankQueue, out: &mut Vec<u32>) {
     let n = piece.len();
     let mut nodes: Vec<Node> = (0..n)
-        .map(|s| Node { next: s as u32 + 1, prev: (s as u32).wrapping_sub(1), pair: NONE, pair_id: NONE, id: rule.byte_id(piece[s]) })
+        .map(|s| Node { next: s as u32 + 1, prev: (s as u32).wrapping_sub(1), pair: NONE, id: rule.byte_id(piece[s]) })
         .collect();
     // The pair of the part at `s` with its successor, given where that successor ends.
     let pair_of = |nodes: &[Node], s: usize, mid: usize, end: usize| {
-        rule.join(piece, s, mid, end, nodes[s].id, nodes[mid].id).unwrap_or((NONE, NONE))
+        rule.join(piece, s, mid, end, nodes[s].id, nodes[mid].id).unwrap_or(NONE)
     };
     queue.reset(rule.priority_bound());
     for s in 0..n - 1 {
-        let (pair, pair_id) = pair_of(&nodes, s, s + 1, s + 2);
+        let pair = pair_of(&nodes, s, s + 1, s + 2);
         nodes[s].pair = pair;
-        nodes[s].pair_id = pair_id;
         if pair != NONE {
             queue.push(pair, s as u32);
         }
@@ -223,11 +215,10 @@ fn merge_long_with(rule: &impl MergeRule, piece: &[u8], queue: &mut RankQueue, o
         let absorbed = nodes[s].next as usize;
         let after = nodes[absorbed].next as usize;
         nodes[absorbed].pair = NONE;
-        nodes[s].id = nodes[s].pair_id;
+        nodes[s].id = rule.joined_id(priority);
         nodes[s].next = after as u32;
-        let (pair, pair_id) = if after < n { pair_of(&nodes, s, after, nodes[after].next as usize) } else { (NONE, NONE) };
+        let pair = if after < n { pair_of(&nodes, s, after, nodes[after].next as usize) } else { NONE };
         nodes[s].pair = pair;
-        nodes[s].pair_id = pair_id;
         if after < n {
             nodes[after].prev = s as u32;
         }
@@ -236,9 +227,8 @@ fn merge_long_with(rule: &impl MergeRule, piece: &[u8], queue: &mut RankQueue, o
         }
         if s > 0 {
             let before = nodes[s].prev as usize;
-            let (pair, pair_id) = pair_of(&nodes, before, s, after);
+            let pair = pair_of(&nodes, before, s, after);
             nodes[before].pair = pair;
-            nodes[before].pair_id = pair_id;
             if pair != NONE {
                 queue.push(pair, before as u32);
             }

@@ -13,8 +13,10 @@ pub struct MergeList {
     vocab: Ranks,
     /// The merges in priority order, as (left id, right id).
     merges: Vec<(u32, u32)>,
-    /// (left << 32 | right) → (priority, merged id).
-    pairs: FxHashMap<u64, (u32, u32)>,
+    /// (left << 32 | right) → priority.
+    pairs: FxHashMap<u64, u32>,
+    /// priority → the id the merge makes.
+    merged: Vec<u32>,
     /// Take a piece that is a token whole, without merging (HF's `ignore_merges`).
     whole_pieces: bool,
 }
@@ -30,6 +32,7 @@ impl MergeList {
     pub fn new(vocab: Ranks, merges: Vec<(u32, u32)>, whole_pieces: bool) -> Result<MergeList> {
         let mut pairs = FxHashMap::default();
         pairs.reserve(merges.len());
+        let mut merged_ids = Vec::with_capacity(merges.len());
         for (priority, &(left, right)) in merges.iter().enumerate() {
             let token = |id: u32| {
                 vocab.token(id).ok_or_else(|| Error::BadVocabulary(format!("merge {priority} uses id {id}, which is not in the vocabulary")))
@@ -44,9 +47,10 @@ impl MergeList {
                 ))
             })?;
             // A repeated merge keeps its first (highest) priority, as HF does.
-            pairs.entry(key(left, right)).or_insert((priority as u32, merged));
+            pairs.entry(key(left, right)).or_insert(priority as u32);
+            merged_ids.push(merged);
         }
-        Ok(MergeList { vocab, merges, pairs, whole_pieces })
+        Ok(MergeList { vocab, merges, pairs, merged: merged_ids, whole_pieces })
     }
 
     pub fn vocab(&self) -> &Ranks {
@@ -69,8 +73,13 @@ impl MergeRule for MergeList {
     }
 
     #[inline(always)]
-    fn join(&self, _: &[u8], _: usize, _: usize, _: usize, left: u32, right: u32) -> Option<(u32, u32)> {
+    fn join(&self, _: &[u8], _: usize, _: usize, _: usize, left: u32, right: u32) -> Option<u32> {
         self.pairs.get(&key(left, right)).copied()
+    }
+
+    #[inline(always)]
+    fn joined_id(&self, priority: u32) -> u32 {
+        self.merged[priority as usize]
     }
 
     #[inline(always)]

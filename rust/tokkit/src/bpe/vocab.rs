@@ -171,8 +171,13 @@ impl crate::bpe::encode::MergeRule for Ranks {
     }
 
     #[inline(always)]
-    fn join(&self, piece: &[u8], start: usize, _mid: usize, end: usize, _: u32, _: u32) -> Option<(u32, u32)> {
-        self.get(&piece[start..end]).map(|rank| (rank, rank))
+    fn join(&self, piece: &[u8], start: usize, _mid: usize, end: usize, _: u32, _: u32) -> Option<u32> {
+        self.get(&piece[start..end])
+    }
+
+    #[inline(always)]
+    fn joined_id(&self, priority: u32) -> u32 {
+        priority
     }
 
     #[inline(always)]
