@@ -33,6 +33,7 @@ def test_training_is_deterministic_whatever_the_thread_count(shakespeare):
     assert one.vocab_size == 3000
 
 
+@pytest.mark.filterwarnings("ignore:the corpus has too few pairs")  # small corpora run out of pairs by design
 @settings(max_examples=60, deadline=None)
 @given(
     words=st.dictionaries(st.text(alphabet="abcé ", min_size=1, max_size=8), st.integers(1, 6), min_size=1, max_size=12),
@@ -152,3 +153,20 @@ def test_invalid_utf8_names_the_file_and_offset_unless_replaced(tmp_path):
         tokkit.train_bpe(bad, vocab_size=300, show_progress=False)
     tok = tokkit.train_bpe(bad, vocab_size=300, errors="replace", show_progress=False)
     assert tok.vocab_size <= 300
+
+
+def test_ctrl_c_stops_training_promptly(tmp_path):
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    corpus = data_path("corpora", "mono", "gutenberg_en_100M.txt")
+    script = f"import tokkit; tokkit.train_bpe([{str(corpus)!r}] * 20, vocab_size=100_000, show_progress=False)"
+    child = subprocess.Popen([sys.executable, "-c", script], stderr=subprocess.PIPE, text=True)
+    time.sleep(2.0)
+    sent = time.monotonic()
+    child.send_signal(signal.SIGINT)
+    _, err = child.communicate(timeout=60)
+    assert time.monotonic() - sent < 5, "training went on long after Ctrl-C"
+    assert child.returncode != 0 and "KeyboardInterrupt" in err

@@ -1,7 +1,7 @@
 //! Conversions shared by the bindings: errors, special-token sets, id sequences, offsets.
 
 use numpy::{PyArray1, PyReadonlyArray1};
-use pyo3::exceptions::{PyRuntimeError, PyTypeError, PyValueError};
+use pyo3::exceptions::{PyKeyboardInterrupt, PyOSError, PyRuntimeError, PyTypeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::{PyString, PyList};
 use std::panic::{catch_unwind, AssertUnwindSafe};
@@ -9,8 +9,14 @@ use std::sync::OnceLock;
 use tokkit::special::SpecialSet;
 use tokkit::pretokenize::PreTokenizer;
 
+/// An engine error as the Python exception a user expects: OSError for files that cannot
+/// be read, KeyboardInterrupt for Ctrl-C, ValueError for everything else the user gave.
 pub fn to_py_err(err: tokkit::Error) -> PyErr {
-    PyValueError::new_err(err.to_string())
+    match err {
+        tokkit::Error::Io(message) => PyOSError::new_err(message),
+        tokkit::Error::Interrupted => PyKeyboardInterrupt::new_err("interrupted"),
+        other => PyValueError::new_err(other.to_string()),
+    }
 }
 
 /// Runs engine work with the GIL released; an engine error becomes a ValueError and a

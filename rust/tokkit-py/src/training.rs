@@ -2,7 +2,6 @@
 
 use crate::byte_level::PyByteLevelBpe;
 use crate::convert::{run, to_py_err};
-use pyo3::exceptions::PyKeyboardInterrupt;
 use pyo3::prelude::*;
 use std::path::PathBuf;
 use tokkit::bpe::train::{train_byte_level, BpeOptions};
@@ -21,14 +20,6 @@ fn report(callback: &Option<Py<PyAny>>, amount: u64) -> tokkit::Result<()> {
         }
         py.check_signals().map_err(|_| Error::Interrupted)
     })
-}
-
-fn interrupted_to_python(err: PyErr) -> PyErr {
-    if err.to_string().contains("interrupted") {
-        PyKeyboardInterrupt::new_err("training interrupted")
-    } else {
-        err
-    }
 }
 
 /// Runs `work` on a rayon pool of `threads` threads (all cores if None).
@@ -80,8 +71,7 @@ impl PyPreTokenCounts {
         let pre = &self.pre_tokenizer;
         let counts = run(py, || {
             with_threads(threads, || count_files(&files, pre, errors, &mut |n| report(&progress, n)))
-        })
-        .map_err(interrupted_to_python)?;
+        })?;
         self.inner.merge(&counts);
         Ok(())
     }
@@ -141,8 +131,7 @@ impl PyPreTokenCounts {
             let model = trained.into_model()?;
             let specials = special_tokens.into_iter().enumerate().map(|(i, t)| (t, first_special + i as u32)).collect();
             ByteLevelBpe::new(model, pre, specials)
-        })
-        .map_err(interrupted_to_python)?;
+        })?;
         Ok(PyByteLevelBpe::wrap(inner))
     }
 }
