@@ -52,6 +52,7 @@ def test_merges_equal_the_reference_trainer(words, extra, max_len):
     assert tokens == expected_tokens
 
 
+@pytest.mark.filterwarnings("ignore:the corpus has too few pairs")
 def test_training_from_counts_equals_training_from_text(tmp_path):
     texts = [f"line {i} of the corpus, with words like tokenizer and tokens {i % 7}\n" for i in range(400)]
     shards = [tmp_path / "a.txt", tmp_path / "b.txt"]
