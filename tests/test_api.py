@@ -156,3 +156,16 @@ def test_many_threads_share_one_tokenizer(cl100k):
     assert got == expected
     for i, rows in enumerate(batches):
         assert [r.tolist() for r in rows] == expected[i::8]
+
+
+def test_tokenizers_pickle_and_work_in_other_processes():
+    import multiprocessing
+    import pickle
+
+    tok = ours("cl100k_base")
+    clone = pickle.loads(pickle.dumps(tok))
+    assert clone.encode("pickled text <|endoftext|>", allowed_special="all") == tok.encode(
+        "pickled text <|endoftext|>", allowed_special="all")
+    assert clone.name == tok.name
+    with multiprocessing.get_context("spawn").Pool(1) as pool:
+        assert pool.apply(clone.count, ("counted in another process",)) == tok.count("counted in another process")

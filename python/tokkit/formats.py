@@ -168,10 +168,22 @@ def save(tokenizer: Tokenizer, path: PathLike) -> None:
 
         save_tokenizer_json(tokenizer, path)
         return
-    document = {"format": "tokkit", "version": FORMAT_VERSION, "type": "byte_level_bpe", **meta}
+    path.write_bytes(dumps(tokenizer))
+
+
+def dumps(tokenizer: Tokenizer) -> bytes:
+    """The tokenizer in tokkit's own format, as bytes (what ``save`` writes to *.json)."""
+    core = tokenizer._core
+    document = {"format": "tokkit", "version": FORMAT_VERSION, "type": "byte_level_bpe", "name": tokenizer.name,
+                "pattern": tokenizer.pattern, "special_tokens": tokenizer.special_tokens}
     if core.model_kind == "merges":
         document["tokens"] = [base64.b64encode(t).decode("ascii") for t in core.vocab_tokens()]
         document["merges"] = core.merges()
     else:
         document["ranks"] = base64.b64encode(core.to_tiktoken()).decode("ascii")
-    path.write_text(json.dumps(document, ensure_ascii=False), encoding="utf-8")
+    return json.dumps(document, ensure_ascii=False).encode("utf-8")
+
+
+def loads(data: bytes) -> Tokenizer:
+    """The tokenizer that ``dumps`` gave these bytes for."""
+    return _load_native(Path("<bytes>"), data)

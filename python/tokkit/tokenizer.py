@@ -48,6 +48,12 @@ class Tokenizer:
         self._core = core
         self.name = name
 
+    def __reduce__(self):
+        # Pickling (multiprocessing, data loaders) carries the whole tokenizer.
+        from .formats import dumps, loads
+
+        return (loads, (dumps(self),))
+
     def __repr__(self) -> str:
         return f"<tokkit.Tokenizer {self.name!r}: byte-level BPE, {self.vocab_size} ids>"
 
