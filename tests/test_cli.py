@@ -12,7 +12,7 @@ import pytest
 from conftest import DATA, data_path
 
 
-def tokkit(*args, input=None, cwd=None):
+def run_cli(*args, input=None, cwd=None):
     env = {**os.environ, "TOKKIT_DATA": str(DATA), "TOKKIT_CACHE_DIR": str(DATA / "vocab" / "tiktoken")}
     return subprocess.run([sys.executable, "-m", "tokkit", *args], capture_output=True, text=True, input=input,
                           env=env, cwd=cwd, timeout=600)
@@ -24,20 +24,20 @@ def trained(tmp_path_factory):
     corpus = folder / "corpus.txt"
     corpus.write_text("the cat sat on the mat. the dog sat on the log.\n" * 200)
     out = folder / "tok.json"
-    done = tokkit("train", "bpe", str(corpus), "--vocab-size", "270", "--special-token", "<|end|>", "--out", str(out))
+    done = run_cli("train", "bpe", str(corpus), "--vocab-size", "270", "--special-token", "<|end|>", "--out", str(out))
     assert done.returncode == 0, done.stderr
     return out
 
 
 def test_train_encode_decode_round_trip(trained):
-    encoded = tokkit("encode", "-t", str(trained), "the cat sat")
+    encoded = run_cli("encode", "-t", str(trained), "the cat sat")
     assert encoded.returncode == 0, encoded.stderr
-    decoded = tokkit("decode", "-t", str(trained), input=encoded.stdout)
+    decoded = run_cli("decode", "-t", str(trained), input=encoded.stdout)
     assert decoded.stdout == "the cat sat\n"
 
 
 def test_encode_shows_tokens_and_reads_stdin(trained):
-    done = tokkit("encode", "-t", str(trained), "--tokens", input="the mat")
+    done = run_cli("encode", "-t", str(trained), "--tokens", input="the mat")
     assert done.returncode == 0
     tokens = done.stdout.split()
     assert tokens[0] == "the" and "".join(tokens).replace("␣", " ") == "the mat"
@@ -45,19 +45,19 @@ def test_encode_shows_tokens_and_reads_stdin(trained):
 
 def test_encode_writes_npy_files(trained, tmp_path):
     path = tmp_path / "ids.npy"
-    done = tokkit("encode", "-t", str(trained), "the cat", "the dog", "--out", str(path))
+    done = run_cli("encode", "-t", str(trained), "the cat", "the dog", "--out", str(path))
     assert done.returncode == 0, done.stderr
     assert np.load(path).dtype == np.uint32 and len(np.load(path)) >= 4
 
 
 def test_encode_with_a_named_encoding():
     data_path("vocab", "tiktoken", "cl100k_base.tiktoken")
-    done = tokkit("encode", "-t", "cl100k_base", "hello world")
+    done = run_cli("encode", "-t", "cl100k_base", "hello world")
     assert done.stdout.split() == ["15339", "1917"]
 
 
 def test_inspect_describes_the_tokenizer(trained):
-    done = tokkit("inspect", str(trained))
+    done = run_cli("inspect", str(trained))
     assert done.returncode == 0
     assert "vocab size      270" in done.stdout and "<|end|> (269)" in done.stdout
 
@@ -65,7 +65,7 @@ def test_inspect_describes_the_tokenizer(trained):
 def test_training_says_when_the_corpus_cannot_fill_the_vocabulary(tmp_path):
     corpus = tmp_path / "tiny.txt"
     corpus.write_text("ab ab ab\n")
-    done = tokkit("train", "bpe", str(corpus), "--vocab-size", "1000", "--out", str(tmp_path / "t.json"))
+    done = run_cli("train", "bpe", str(corpus), "--vocab-size", "1000", "--out", str(tmp_path / "t.json"))
     assert done.returncode == 0
     assert "too few pairs" in done.stderr and "the vocabulary has 25" in done.stderr
 
@@ -81,7 +81,7 @@ def test_training_says_when_the_corpus_cannot_fill_the_vocabulary(tmp_path):
     ],
 )
 def test_mistakes_give_a_message_and_a_status_without_traceback(args, status, message, tmp_path):
-    done = tokkit(*args, cwd=tmp_path)
+    done = run_cli(*args, cwd=tmp_path)
     assert done.returncode == status
     assert message in done.stderr
     assert "Traceback" not in done.stderr
@@ -90,12 +90,34 @@ def test_mistakes_give_a_message_and_a_status_without_traceback(args, status, me
 def test_a_corrupt_tokenizer_file_is_a_failure_not_a_crash(tmp_path):
     bad = tmp_path / "bad.tiktoken"
     bad.write_text("YQ== 0\nnot base64 at all\n")
-    done = tokkit("inspect", str(bad))
+    done = run_cli("inspect", str(bad))
     assert done.returncode == 1 and "Traceback" not in done.stderr
 
 
 def test_demo_runs_end_to_end_quickly(tmp_path):
-    done = tokkit("demo", "--quick", "--out", str(tmp_path / "report"))
+    done = run_cli("demo", "--quick", "--out", str(tmp_path / "report"))
     assert done.returncode == 0, done.stderr
     assert "One sentence, token by token" in done.stdout
     assert "Tibetan" in done.stdout and "premium" in done.stdout
+
+
+def test_convert_writes_a_file_that_loads_with_the_same_ids(trained, tmp_path):
+    import tokkit
+
+    target = tmp_path / "tokenizer.json"
+    done = run_cli("convert", str(trained), str(target))
+    assert done.returncode == 0, done.stderr
+    text = "the cat sat on the log"
+    assert tokkit.load(trained).encode(text) == tokenizers_ids(target, text)
+
+
+def test_bench_reports_speeds(trained):
+    done = run_cli("bench", "-t", str(trained))
+    assert done.returncode == 0, done.stderr
+    assert "one call:" in done.stdout and "MB/s" in done.stdout
+
+
+def tokenizers_ids(path, text):
+    tokenizers = pytest.importorskip("tokenizers")
+    return tokenizers.Tokenizer.from_file(str(path)).encode(text).ids
+

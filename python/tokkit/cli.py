@@ -4,6 +4,8 @@
     tokkit encode --tokenizer tok.json "some text"        # ids; --tokens for the pieces
     tokkit decode --tokenizer tok.json 1 2 3
     tokkit inspect tok.json
+    tokkit convert tok.json tokenizer.json
+    tokkit bench -t cl100k_base
     tokkit demo
 
 Messages go to stderr; results to stdout. Exit status: 0 on success, 1 when the work
@@ -27,6 +29,9 @@ EXAMPLES = {
     "decode": "examples:\n  tokkit decode --tokenizer cl100k_base 9906 1917\n  tokkit encode -t tok.json x | tokkit decode -t tok.json",
     "inspect": "examples:\n  tokkit inspect tok.json\n  tokkit inspect cl100k_base",
     "demo": "examples:\n  tokkit demo\n  tokkit demo --quick --out /tmp/tokkit-demo",
+    "convert": "examples:\n  tokkit convert cl100k_base tokenizer.json      # for HF tokenizers\n"
+               "  tokkit convert tok.json tok.tiktoken            # + tok.tiktoken.json (pattern, specials)",
+    "bench": "examples:\n  tokkit bench -t cl100k_base\n  tokkit bench -t tok.json --file book.txt",
 }
 
 
@@ -74,6 +79,14 @@ def _parser() -> argparse.ArgumentParser:
 
     inspect = command("inspect", "describe a tokenizer file")
     inspect.add_argument("tokenizer", help="a tokenizer file or an encoding name")
+
+    convert = command("convert", "convert a tokenizer between file formats (by the output's name)")
+    convert.add_argument("source", help="a tokenizer file or an encoding name")
+    convert.add_argument("target", help="*.json (tokkit), tokenizer.json (HF), *.tiktoken")
+
+    bench = command("bench", "measure encoding speed on this machine")
+    bench.add_argument("-t", "--tokenizer", required=True, help="a tokenizer file or an encoding name")
+    bench.add_argument("-f", "--file", help="text to encode (default: the bundled sample, repeated to ~4 MB)")
 
     demo = command("demo", "the whole story on the bundled multilingual sample")
     demo.add_argument("--quick", action="store_true", help="smaller and faster")
@@ -159,13 +172,49 @@ def _inspect(args) -> None:
         print(f"{key:15} {value}")
 
 
+def _convert(args) -> None:
+    tok = _tokenizer(args.source)
+    tok.save(args.target)
+    print(f"wrote {args.target}", file=sys.stderr)
+
+
+def _bench(args) -> None:
+    import time
+
+    tok = _tokenizer(args.tokenizer)
+    if args.file:
+        text = Path(args.file).read_text(encoding="utf-8")
+    else:
+        from tokkit.corpora import load_sample
+
+        sample = "\n".join(load_sample().values())
+        text = sample * max(1, 4_000_000 // len(sample.encode("utf-8")))
+    megabytes = len(text.encode("utf-8")) / 1e6
+    documents = [line for line in text.splitlines(keepends=True) if line]
+
+    def best(work) -> float:
+        times = []
+        for _ in range(3):
+            start = time.perf_counter()
+            work()
+            times.append(time.perf_counter() - start)
+        return min(times)
+
+    single = best(lambda: tok.encode_ordinary(text))
+    batch = best(lambda: tok.encode_batch(documents, disallowed_special=()))
+    print(f"{tok.name}: {megabytes:.1f} MB, {tok.count(text, disallowed_special=()):,} tokens")
+    print(f"  one call:                      {megabytes / single:8.1f} MB/s")
+    print(f"  batch of {len(documents):,} lines (all cores): {megabytes / batch:8.1f} MB/s")
+
+
 def _demo(args) -> None:
     from tokkit.demo import run
 
     run(out=Path(args.out), quick=args.quick)
 
 
-HANDLERS = {"train": _train, "encode": _encode, "decode": _decode, "inspect": _inspect, "demo": _demo}
+HANDLERS = {"train": _train, "encode": _encode, "decode": _decode, "inspect": _inspect, "convert": _convert,
+            "bench": _bench, "demo": _demo}
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
