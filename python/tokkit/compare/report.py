@@ -4,7 +4,7 @@ aggregates per tokenizer; as tables, Markdown, JSON, CSV, figures and an HTML pa
 >>> report = tokkit.compare({"cl100k": cl100k, "o200k": o200k}, pivot="eng")  # doctest: +SKIP
 >>> print(report.summary())                    # one row per tokenizer        # doctest: +SKIP
 >>> print(report.table("premium"))             # languages × tokenizers      # doctest: +SKIP
->>> report.to_csv("premiums.csv")                                            # doctest: +SKIP
+>>> report.to_csv("premiums.csv"); report.save("report/")                    # doctest: +SKIP
 """
 
 from __future__ import annotations
@@ -49,7 +49,7 @@ class Report:
 
     ``rows`` holds one dict per tokenizer × language (keys ``tokenizer``, ``language``,
     ``script``, then ``MEASURES``); ``summaries`` one dict per tokenizer (``SUMMARY``).
-    ``corpus`` and ``models`` (name -> Tokenizer) are what was measured.
+    ``corpus`` and ``models`` (name -> Tokenizer) are kept for the token-boundary views.
     """
 
     pivot: str
@@ -150,6 +150,40 @@ class Report:
             for row in self.rows:
                 writer.writerow([row["tokenizer"], row["language"], row["script"]] +
                                 ["" if row[key] is None else row[key] for key in MEASURES])
+
+    def save(self, folder, *, sweep=None, line: int = 2) -> list[Path]:
+        """Writes into ``folder``: report.md, report.json, report.csv, the figures as PNG
+        (premium bars, heatmap, token boundaries of line ``line`` per tokenizer, and the
+        sweep's curves when ``sweep`` is given) and index.html, one page holding them all.
+        Returns the paths written."""
+        from . import html, plots
+
+        folder = Path(os.fspath(folder))
+        folder.mkdir(parents=True, exist_ok=True)
+        written = [folder / "report.md", folder / "report.json", folder / "report.csv"]
+        written[0].write_text(self.to_markdown(), encoding="utf-8")
+        written[1].write_text(self.to_json(), encoding="utf-8")
+        self.to_csv(written[2])
+        figures = {"premiums.png": plots.premium_bars(self), "heatmap.png": plots.premium_heatmap(self)}
+        sentences = plots.boundary_sentences(self, line=line)
+        if sentences:
+            for name in self.tokenizers:
+                figures[f"boundaries-{_file_safe(name)}.png"] = plots.token_boundaries(self.models[name], sentences)
+        if sweep is not None:
+            figures["sweep.png"] = plots.sweep_curves(sweep)
+            written += [folder / "sweep.md", folder / "sweep.csv"]
+            written[-2].write_text(sweep.to_markdown(), encoding="utf-8")
+            sweep.to_csv(written[-1])
+        for name, figure in figures.items():
+            written.append(folder / name)
+            plots.save_png(figure, written[-1])
+        page = folder / "index.html"
+        page.write_text(html.page(self, figures=written, sweep=sweep, sentences=sentences), encoding="utf-8")
+        return written + [page]
+
+
+def _file_safe(name: str) -> str:
+    return "".join(c if c.isalnum() or c in "-_." else "_" for c in name)
 
 
 def _check_measure(measure: str) -> None:
