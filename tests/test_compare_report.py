@@ -1,11 +1,14 @@
-"""tokkit.compare's outputs: tables, Markdown, JSON, CSV, PNG figures, the HTML page;
-corpora from folders, mappings and the bundled sample; sweeps."""
+"""tokkit.compare's outputs: tables, Markdown, JSON, CSV, PNG figures, the HTML page, the
+command line; corpora from folders, mappings and the bundled sample; sweeps."""
 
 from __future__ import annotations
 
 import csv
 import json
+import os
 import re
+import subprocess
+import sys
 
 import pytest
 
@@ -216,3 +219,36 @@ def test_a_strategy_this_build_lacks_is_named(monkeypatch):
     assert "unigram" not in tokkit.compare.available_strategies()
     with pytest.raises(ValueError, match=r"unknown strategies 'sentencepiece'"):
         tokkit.compare.sweep(strategies=["sentencepiece"])
+
+
+# ---- the command line ---------------------------------------------------------------------
+
+
+def tokkit_command(*args: str, cwd=None) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "tokkit", *args], capture_output=True, text=True, cwd=cwd,
+                          env={**os.environ, "PYTHONIOENCODING": "utf-8"})
+
+
+def test_compare_command_writes_everything_with_no_tokenizer_given(tmp_path):
+    done = tokkit_command("compare", "--out", str(tmp_path / "out"), "--vocab-sizes", "300,600")
+    assert done.returncode == 0, done.stderr
+    assert "mean_premium" in done.stdout and "bpe-parity" in done.stdout
+    assert (tmp_path / "out" / "index.html").exists() and (tmp_path / "out" / "sweep.png").exists()
+
+
+def test_compare_command_with_named_tokenizers(tmp_path, tokenizers):
+    tokenizers["bpe"].save(tmp_path / "mine.json")
+    done = tokkit_command("compare", "--tokenizer", f"mine={tmp_path / 'mine.json'}", "--pivot", "fra",
+                          "--no-sweep", "--out", str(tmp_path / "out"))
+    assert done.returncode == 0, done.stderr
+    with open(tmp_path / "out" / "report.csv", encoding="utf-8") as f:
+        rows = list(csv.DictReader(f))
+    assert {row["tokenizer"] for row in rows} == {"mine"}
+    assert next(row for row in rows if row["language"] == "fra")["premium"] == "1.0"
+
+
+def test_compare_command_errors_are_short(tmp_path):
+    bad_spec = tokkit_command("compare", "--tokenizer", "=x", "--out", str(tmp_path))
+    assert bad_spec.returncode == 2 and "NAME=PATH" in bad_spec.stderr
+    bad_pivot = tokkit_command("compare", "--pivot", "xx", "--no-sweep", "--out", str(tmp_path))
+    assert bad_pivot.returncode == 1 and "pivot" in bad_pivot.stderr and "Traceback" not in bad_pivot.stderr

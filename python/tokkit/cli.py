@@ -4,6 +4,7 @@
     tokkit encode --tokenizer tok.json "some text"        # ids; --tokens for the pieces
     tokkit decode --tokenizer tok.json 1 2 3
     tokkit inspect tok.json
+    tokkit compare --corpus udhr/ --tokenizer cl100k=cl100k_base --out report/
     tokkit demo
 
 Messages go to stderr; results to stdout. Exit status: 0 on success, 1 when the work
@@ -17,6 +18,8 @@ import argparse
 import sys
 from pathlib import Path
 from typing import Optional, Sequence
+
+from .compare import cli as compare_cli
 
 EXAMPLES = {
     "train": "examples:\n  tokkit train bpe corpus.txt --vocab-size 32000 --out tok.json\n"
@@ -74,6 +77,8 @@ def _parser() -> argparse.ArgumentParser:
 
     inspect = command("inspect", "describe a tokenizer file")
     inspect.add_argument("tokenizer", help="a tokenizer file or an encoding name")
+
+    compare_cli.add_parser(commands)
 
     demo = command("demo", "the whole story on the bundled multilingual sample")
     demo.add_argument("--quick", action="store_true", help="smaller and faster")
@@ -165,7 +170,8 @@ def _demo(args) -> None:
     run(out=Path(args.out), quick=args.quick)
 
 
-HANDLERS = {"train": _train, "encode": _encode, "decode": _decode, "inspect": _inspect, "demo": _demo}
+HANDLERS = {"train": _train, "encode": _encode, "decode": _decode, "inspect": _inspect, "compare": compare_cli.run,
+            "demo": _demo}
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
