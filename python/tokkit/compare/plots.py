@@ -51,7 +51,8 @@ def save_png(figure, path) -> Path:
 
 def premium_bars(report):
     """Premium per language as sorted bars, one panel per tokenizer; the pivot's bar (1.0)
-    in red. With more than 60 languages, only the 12 highest bars are labelled."""
+    in red. With more than 60 languages the bars go unlabelled and a box lists the ten
+    highest."""
     n = len(report.languages)
     figure = _figure(min(max(8.0, 0.2 * n + 2), 24.0), 2.8 * len(report.tokenizers) + 0.4)
     axes = figure.subplots(len(report.tokenizers), 1, squeeze=False)[:, 0]
@@ -73,9 +74,10 @@ def premium_bars(report):
             ax.set_xticks(range(len(codes)), codes, rotation=90, fontsize=7)
         else:
             ax.set_xticks([])
-            for i in range(min(12, len(codes))):
-                ax.annotate(codes[i], (i, heights[i]), xytext=(0, 3), textcoords="offset points", rotation=90,
-                            ha="center", va="bottom", fontsize=7)
+            width = max(len(code) for code in codes[:10])
+            highest = "\n".join(f"{code:<{width}} {premiums[code]:5.1f}" for code in codes[:10])
+            ax.text(0.99, 0.95, f"highest:\n{highest}", transform=ax.transAxes, ha="right", va="top", fontsize=7,
+                    family="monospace", multialignment="left", bbox=dict(boxstyle="round", fc="white", ec="#999"))
             ax.set_xlabel(f"{len(codes)} languages, highest premium first")
     return figure
 
@@ -126,10 +128,11 @@ def sweep_curves(sweep, measures: Sequence[str] = ("max_premium", "gini", "bytes
     return figure
 
 
-def boundary_sentences(report, *, line: int = 2, limit: int = 10) -> list[tuple[str, str]]:
-    """(label, text) of line ``line`` in the pivot and one language per script (the first
-    by name in each), highest premium first, at most ``limit`` languages. Empty when the
-    report holds no corpus or no such line."""
+def boundary_sentences(report, *, line: int = 2, limit: int = 8) -> list[tuple[str, str]]:
+    """(label, text) of line ``line`` in the pivot and in up to ``limit - 1`` other
+    languages, one per script (the first by name in each), picked at evenly spaced ranks
+    of premium so that cheap and costly scripts both show; highest premium first. Empty
+    when the report holds no corpus or no such line."""
     corpus = report.corpus
     if corpus is None or not report.tokenizers:
         return []
@@ -141,19 +144,28 @@ def boundary_sentences(report, *, line: int = 2, limit: int = 10) -> list[tuple[
             continue
         if language.code == report.pivot or language.script not in chosen:
             chosen[language.script] = language
-    ranked = sorted(chosen.values(), key=lambda lang: (lang.code != report.pivot, -premiums[lang.code], lang.code))
-    return [(f"{lang.code} · {lang.name}", lang.lines[line]) for lang in ranked[:limit]]
+    pivot = [lang for lang in chosen.values() if lang.code == report.pivot]
+    others = sorted((lang for lang in chosen.values() if lang.code != report.pivot),
+                    key=lambda lang: (-premiums[lang.code], lang.code))
+    room = limit - len(pivot)
+    if len(others) > room:
+        others = [others[i] for i in sorted({round(k * (len(others) - 1) / max(room - 1, 1)) for k in range(room)})]
+    return [(f"{lang.code} · {lang.name}", lang.lines[line]) for lang in pivot + others]
 
 
-def token_boundaries(tokenizer, sentences: Sequence[tuple[str, str]], *, width: int = 1100):
-    """One sentence in several languages, each token in a box of alternating colour."""
+def token_boundaries(tokenizer, sentences: Sequence[tuple[str, str]], *, width: int = 1100, shown: int = 120):
+    """One sentence in several languages, each token in a box of alternating colour; after
+    ``shown`` boxes a language's row ends with "… +n" (the label gives the full count)."""
     from matplotlib.backends.backend_agg import FigureCanvasAgg
 
     families = list(font_families())
     rows = []
     for label, text in sentences:
         tokens = tokenizer.tokens(text, disallowed_special=())
-        rows.append((f"{label}: {len(tokens)} tokens", [g.replace(" ", "␣") for g in readable_groups(tokens)]))
+        groups = [g.replace(" ", "␣") for g in readable_groups(tokens)]
+        if len(groups) > shown:
+            groups = groups[:shown] + [f"… +{len(groups) - shown}"]
+        rows.append((f"{label}: {len(tokens)} tokens", groups))
     # Measure every token once on a scratch canvas, then lay them out in lines.
     scratch = _figure(width / 100, 1)
     renderer = FigureCanvasAgg(scratch).get_renderer()
