@@ -14,9 +14,9 @@ from tokkit.compare import metrics
 # ---- the formulas -----------------------------------------------------------------------
 
 
-def test_compression_is_bytes_or_characters_per_token():
+def test_compression_is_bytes_or_chars_per_token():
     assert metrics.bytes_per_token(27, 9) == 3.0
-    assert metrics.characters_per_token(9, 6) == 1.5
+    assert metrics.chars_per_token(9, 6) == 1.5
     assert metrics.bytes_per_token(5, 0) is None
 
 

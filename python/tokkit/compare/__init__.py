@@ -10,6 +10,8 @@
 ``tokkit.compare`` is this package, made callable: calling it calls ``compare.compare``,
 so ``tokkit.compare(...)`` and ``tokkit.compare.sweep(...)`` both read as the task they
 do, while ``tokkit.compare.metrics`` and the other modules stay importable by name.
+(``tokkit.compare.sweep`` is the function; its module's other names import as usual,
+``from tokkit.compare.sweep import STRATEGIES``.)
 
 Modules: ``metrics`` (every measure, once, with its formula), ``corpus`` (folders,
 mappings, the bundled sample; script detection), ``measure`` (``compare``), ``report``

@@ -9,6 +9,7 @@ from __future__ import annotations
 import base64
 import html
 import inspect
+import re
 from pathlib import Path
 from typing import Optional, Sequence
 
@@ -24,12 +25,12 @@ img { max-width: 100%; }
 .tokens { line-height: 2.1; margin: 0.2em 0 1em; }
 .tokens span { padding: 0.15em 0.05em; margin-right: 1px; border-radius: 2px; white-space: pre; }
 .t0 { background: #cfe2f3; } .t1 { background: #d9ead3; } .t2 { background: #fce5cd; } .t3 { background: #ead1dc; }
-dt { font-weight: bold; margin-top: 0.6em; } dd { margin-left: 1.2em; white-space: pre-wrap; }
+dt { font-weight: bold; margin-top: 0.6em; } dd { margin-left: 1.2em; }
 .scroll { max-height: 36em; overflow-y: auto; }
 """
 
 #: Measures defined in ``metrics``, in the order the page lists them.
-DEFINED = ["premium", "gini", "bytes_per_token", "characters_per_token", "fertility", "split_word_rate",
+DEFINED = ["premium", "gini", "bytes_per_token", "chars_per_token", "fertility", "split_word_rate",
            "unknown_rate", "byte_fallback_rate", "vocab_utilization", "renyi_efficiency", "script_coverage"]
 
 
@@ -58,10 +59,15 @@ def token_spans(tokenizer, text: str) -> str:
     return f'<div class="tokens" dir="auto">{spans}</div>'
 
 
+def _prose(docstring: str) -> str:
+    """Docstring text as HTML: escaped, ``code`` as <code>, the doctest examples left out."""
+    text = html.escape(docstring.split(">>>")[0].strip())
+    return re.sub(r"``(.+?)``", r"<code>\1</code>", text)
+
+
 def _definitions() -> str:
-    paragraphs = "".join(f"<p>{html.escape(p)}</p>" for p in inspect.getdoc(metrics).split("\n\n")[1:])
-    items = "".join(f"<dt>{name}</dt><dd>{html.escape(inspect.getdoc(getattr(metrics, name)).split('>>>')[0].strip())}"
-                    f"</dd>" for name in DEFINED)
+    paragraphs = "".join(f"<p>{_prose(p)}</p>" for p in inspect.getdoc(metrics).split("\n\n")[1:])
+    items = "".join(f"<dt>{name}</dt><dd>{_prose(inspect.getdoc(getattr(metrics, name)))}</dd>" for name in DEFINED)
     return f"<h2>Definitions</h2>{paragraphs}<dl>{items}</dl>"
 
 

@@ -134,7 +134,7 @@ def _measure_tokenizer(name: str, tokenizer, texts: list[_Text], pivot: _Text, a
             "tokens": tokens, "bytes": text.n_bytes, "characters": text.n_chars, "words": words,
             "words_from": words_from,
             "bytes_per_token": metrics.bytes_per_token(text.n_bytes, tokens),
-            "chars_per_token": metrics.characters_per_token(text.n_chars, tokens),
+            "chars_per_token": metrics.chars_per_token(text.n_chars, tokens),
             "fertility": metrics.fertility(word_tokens, words) if words else None,
             "split_word_rate": split,
             "unknown_rate": metrics.unknown_rate(int(counts[kinds.unknown[distinct]].sum()), tokens),

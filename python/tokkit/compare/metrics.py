@@ -50,10 +50,10 @@ def bytes_per_token(n_bytes: int, tokens: int) -> Optional[float]:
     return _ratio(n_bytes, tokens)
 
 
-def characters_per_token(characters: int, tokens: int) -> Optional[float]:
+def chars_per_token(characters: int, tokens: int) -> Optional[float]:
     """Compression in characters: ``C / T``.
 
-    >>> characters_per_token(10, 4)
+    >>> chars_per_token(10, 4)
     2.5
     """
     return _ratio(characters, tokens)
@@ -108,7 +108,7 @@ def gini(values: Iterable[float]) -> Optional[float]:
     x.sort()
     k = np.arange(1, x.size + 1)
     pairwise = 2 * float(np.sum((2 * k - x.size - 1) * x))
-    return pairwise / (2 * x.size**2 * x.mean())
+    return pairwise / (2 * x.size**2 * float(x.mean()))
 
 
 def unknown_rate(unknown_tokens: int, tokens: int) -> Optional[float]:
