@@ -4,8 +4,9 @@ Cost: each tokenizer encodes all the lines of all the languages in one parallel 
 (``encode_batch(flat=True)``, GIL released), and the distinct words of the spaced
 languages in a second one (a few thousand per language rather than every occurrence).
 The rest is NumPy over the ids, plus one Python look-up per distinct token id (is it a
-space, a byte, the unknown token?) and per distinct character (is it a token?). Full
-UDHR (429 languages, 5.6 MB) takes a few seconds per tokenizer on two cores.
+space, a byte, the unknown token?) and per distinct character (is it a token?). All of
+UDHR (429 languages, 5.6 MB) with five tokenizers takes about 3 s on two cores
+(``benches/compare.py``), a third of it reading the words, once for all tokenizers.
 
 A language's numbers depend only on its own text, the tokenizer and the pivot: adding or
 removing other languages changes no other row.
@@ -16,7 +17,7 @@ from __future__ import annotations
 import difflib
 from collections import Counter
 from dataclasses import dataclass
-from typing import Mapping, Sequence, Union
+from typing import Mapping, Optional, Sequence, Union
 
 import numpy as np
 
@@ -105,8 +106,9 @@ def _measure_tokenizer(name: str, tokenizer, texts: list[_Text], pivot: _Text, a
     vocab = _ordinary_vocab_size(tokenizer)
 
     pivot_tokens = line_tokens[pivot.first_line:pivot.first_line + len(pivot.language.lines)]
-    rows, form_start = [], 0
-    for text in texts:
+    form_ends = np.cumsum([len(text.forms) for text in texts])
+    rows = []
+    for text, form_end in zip(texts, form_ends):
         n_lines = len(text.language.lines)
         own = line_tokens[text.first_line:text.first_line + n_lines]
         lang_ids = ids[offsets[text.first_line]:offsets[text.first_line + n_lines]]
@@ -118,16 +120,8 @@ def _measure_tokenizer(name: str, tokenizer, texts: list[_Text], pivot: _Text, a
             lang_shared, pivot_shared = int(own[shared].sum()), int(pivot_tokens[shared].sum())
         else:
             shared, lang_shared, pivot_shared = None, tokens, int(pivot_tokens.sum())
-        if text.language.spaces_between_words:
-            words, words_from = int(text.line_words.sum()), "text"
-            word_tokens = tokens
-            n_forms = len(text.forms)
-            split = metrics.split_word_rate(tokens_per_form[form_start:form_start + n_forms], text.form_counts)
-            form_start += n_forms
-        elif pivot.language.spaces_between_words and shared is not None:
-            words, words_from, word_tokens, split = int(pivot.line_words[shared].sum()), "pivot", lang_shared, None
-        else:
-            words, words_from, word_tokens, split = None, None, tokens, None
+        words, words_from, word_tokens = _words(text, pivot, shared, tokens, lang_shared)
+        per_form = tokens_per_form[form_end - len(text.forms):form_end]
         rows.append({
             "tokenizer": name, "language": text.language.code, "script": text.language.script,
             "premium": metrics.premium(lang_shared, pivot_shared),
@@ -136,7 +130,7 @@ def _measure_tokenizer(name: str, tokenizer, texts: list[_Text], pivot: _Text, a
             "bytes_per_token": metrics.bytes_per_token(text.n_bytes, tokens),
             "chars_per_token": metrics.chars_per_token(text.n_chars, tokens),
             "fertility": metrics.fertility(word_tokens, words) if words else None,
-            "split_word_rate": split,
+            "split_word_rate": metrics.split_word_rate(per_form, text.form_counts) if words_from == "text" else None,
             "unknown_rate": metrics.unknown_rate(int(counts[kinds.unknown[distinct]].sum()), tokens),
             "byte_fallback_rate": metrics.byte_fallback_rate(int(counts[kinds.byte[distinct]].sum()), tokens),
             "vocab_utilization": metrics.vocab_utilization(int(distinct.size), vocab),
@@ -144,6 +138,19 @@ def _measure_tokenizer(name: str, tokenizer, texts: list[_Text], pivot: _Text, a
             "script_coverage": metrics.script_coverage(text.characters, covered),
         })
     return rows, _summary(tokenizer, rows, ids, kinds, vocab, alpha)
+
+
+def _words(text: _Text, pivot: _Text, shared: Optional[np.ndarray], tokens: int,
+           shared_tokens: int) -> tuple[Optional[int], Optional[str], int]:
+    """(W, where W comes from, the tokens W is set against), as ``metrics`` defines them:
+    the language's own words if its script has spaces; else the pivot's words on the
+    lines both have, if the pivot's script has spaces and the texts are aligned; else
+    none."""
+    if text.language.spaces_between_words:
+        return int(text.line_words.sum()), "text", tokens
+    if pivot.language.spaces_between_words and shared is not None:
+        return int(pivot.line_words[shared].sum()), "pivot", shared_tokens
+    return None, None, tokens
 
 
 def _summary(tokenizer, rows: list[dict], ids: np.ndarray, kinds: _TokenKinds, vocab: int, alpha: float) -> dict:
