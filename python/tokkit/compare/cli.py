@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import textwrap
 from pathlib import Path
 
 EXAMPLES = """examples:
@@ -49,7 +50,12 @@ def _sizes(spec: str) -> list[int]:
 def add_parser(subparsers) -> argparse.ArgumentParser:
     """Adds the ``compare`` command to ``tokkit``'s subcommands."""
     summary = "compare tokenizers across languages: premiums, compression, fertility; tables, plots, HTML"
-    parser = subparsers.add_parser("compare", help=summary, description=__doc__.split("\n\n")[0], epilog=EXAMPLES,
+    description = ("Measure tokenizers across the languages of a parallel corpus (premium against a pivot "
+                   "language, compression, fertility, split words, byte fallback, vocabulary use, Rényi "
+                   "efficiency, script coverage) and write tables, figures and one HTML page. Without "
+                   "--tokenizer: the reference encodings found in $TOKKIT_DATA or the download cache, and a BPE "
+                   "trained on the corpus.")
+    parser = subparsers.add_parser("compare", help=summary, description=textwrap.fill(description, 88), epilog=EXAMPLES,
                                    formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--corpus", help="folder of one .txt per language, lines aligned (default: the bundled "
                         "sample)")
