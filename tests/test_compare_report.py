@@ -136,7 +136,8 @@ def test_html_page_is_self_contained(saved):
 
 def test_saved_files_match_the_report(saved, report):
     folder, written = saved
-    assert {"report.md", "report.json", "report.csv", "index.html", "sweep.md", "sweep.csv"} <= {p.name for p in written}
+    names = {path.name for path in written}
+    assert {"report.md", "report.json", "report.csv", "index.html", "sweep.md", "sweep.csv"} <= names
     assert (folder / "report.md").read_text(encoding="utf-8") == report.to_markdown()
 
 

@@ -55,8 +55,8 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
                    "efficiency, script coverage) and write tables, figures and one HTML page. Without "
                    "--tokenizer: the reference encodings found in $TOKKIT_DATA or the download cache, and a BPE "
                    "trained on the corpus.")
-    parser = subparsers.add_parser("compare", help=summary, description=textwrap.fill(description, 88), epilog=EXAMPLES,
-                                   formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = subparsers.add_parser("compare", help=summary, description=textwrap.fill(description, 88),
+                                   epilog=EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--corpus", help="folder of one .txt per language, lines aligned (default: the bundled "
                         "sample)")
     parser.add_argument("-t", "--tokenizer", action="append", type=_named, default=[], metavar="NAME=PATH",

@@ -219,11 +219,11 @@ mod tests {
         // A: "ab" x10 = 20 tokens; B: "xyz" x8 = 24 tokens. Plain BPE merges ab (10) first.
         // Parity: B is worst, its pairs xy and yz tie at 8, "xy" < "yz": merge xy (B: 16).
         // Then A (20) is worst: ab (A: 10). Then B (16): xy+z (B: 8). Then neither has pairs.
-        let languages = [counts(&[("ab", 10)]), counts(&[("xyz", 8)])];
-        let trained = train_byte_level_parity(&[&languages[0], &languages[1]], &options(300, 1), &mut |_| Ok(())).unwrap();
+        let (a, b) = (counts(&[("ab", 10)]), counts(&[("xyz", 8)]));
+        let trained = train_byte_level_parity(&[&a, &b], &options(300, 1), &mut |_| Ok(())).unwrap();
         assert_eq!(merged(&trained), ["xy", "ab", "xyz"]);
-        let mut both = counts(&[("ab", 10)]);
-        both.merge(&languages[1]);
+        let mut both = a.clone();
+        both.merge(&b);
         assert_eq!(merged(&train_byte_level(&both, &options(300, 1), &mut |_| Ok(())).unwrap()), ["ab", "xy", "xyz"]);
     }
 
@@ -239,8 +239,8 @@ mod tests {
     #[test]
     fn a_language_with_only_rare_pairs_does_not_stop_the_others() {
         // B is worst (24 tokens) but its pairs occur once each: A still gets its merges.
-        let languages = [counts(&[("ab", 3)]), counts(&[("zyxwvutsrqponmlkjihgfedc", 1)])];
-        let trained = train_byte_level_parity(&[&languages[0], &languages[1]], &options(300, 2), &mut |_| Ok(())).unwrap();
+        let (a, b) = (counts(&[("ab", 3)]), counts(&[("zyxwvutsrqponmlkjihgfedc", 1)]));
+        let trained = train_byte_level_parity(&[&a, &b], &options(300, 2), &mut |_| Ok(())).unwrap();
         assert_eq!(merged(&trained), ["ab"]);
     }
 
