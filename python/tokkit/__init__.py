@@ -4,8 +4,10 @@
 >>> tok = tokkit.get_encoding("cl100k_base")          # like tiktoken.get_encoding
 >>> tok = tokkit.load("some/tokenizer/file")          # .tiktoken or tokkit JSON
 >>> ids = tok.encode("hello world"); tok.decode(ids)
+>>> report = tokkit.compare({"cl100k": tok}, pivot="eng")   # on the bundled sample
 """
 
+from . import compare
 from .encodings import get_encoding, list_encoding_names
 from .formats import from_tiktoken, load
 from .tokenizer import Tokenizer
@@ -14,6 +16,7 @@ from .train import PreTokenCounts, count_pre_tokens, train_bpe
 __all__ = [
     "PreTokenCounts",
     "Tokenizer",
+    "compare",
     "count_pre_tokens",
     "from_tiktoken",
     "get_encoding",

@@ -6,6 +6,7 @@
     tokkit inspect tok.json
     tokkit convert tok.json tokenizer.json
     tokkit bench -t cl100k_base
+    tokkit compare --corpus udhr/ --tokenizer cl100k=cl100k_base --out report/
     tokkit demo
 
 Messages go to stderr; results to stdout. Exit status: 0 on success, 1 when the work
@@ -19,6 +20,8 @@ import argparse
 import sys
 from pathlib import Path
 from typing import Optional, Sequence
+
+from .compare import cli as compare_cli
 
 EXAMPLES = {
     "train": "examples:\n  tokkit train bpe corpus.txt --vocab-size 32000 --out tok.json\n"
@@ -87,6 +90,8 @@ def _parser() -> argparse.ArgumentParser:
     bench = command("bench", "measure encoding speed on this machine")
     bench.add_argument("-t", "--tokenizer", required=True, help="a tokenizer file or an encoding name")
     bench.add_argument("-f", "--file", help="text to encode (default: the bundled sample, repeated to ~4 MB)")
+
+    compare_cli.add_parser(commands)
 
     demo = command("demo", "the whole story on the bundled multilingual sample")
     demo.add_argument("--quick", action="store_true", help="smaller and faster")
@@ -214,7 +219,7 @@ def _demo(args) -> None:
 
 
 HANDLERS = {"train": _train, "encode": _encode, "decode": _decode, "inspect": _inspect, "convert": _convert,
-            "bench": _bench, "demo": _demo}
+            "bench": _bench, "compare": compare_cli.run, "demo": _demo}
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:

@@ -17,7 +17,7 @@ import os
 import sys
 import warnings
 from pathlib import Path
-from typing import Iterable, Iterator, Optional, Sequence, Union
+from typing import Iterable, Iterator, Mapping, Optional, Sequence, Union
 
 from . import _core
 from .tokenizer import Tokenizer
@@ -267,16 +267,17 @@ def _check_specials(special_tokens) -> list[str]:
 
 
 def train_bpe(
-    corpus: Optional[Corpus] = None,
+    corpus: Union[Corpus, Mapping[str, Corpus], None] = None,
     *,
     vocab_size: int,
     pattern: Optional[str] = None,
     special_tokens: Sequence[str] = (),
     min_frequency: int = 2,
     max_token_length: Optional[int] = None,
+    balance_languages: bool = False,
     show_progress=True,
     threads: Optional[int] = None,
-    counts: Optional[PreTokenCounts] = None,
+    counts: Union[PreTokenCounts, Mapping[str, PreTokenCounts], None] = None,
     errors: str = "strict",
     text_field: str = "text",
     name: str = "bpe",
@@ -291,6 +292,16 @@ def train_bpe(
     options give the same vocabulary whatever ``threads`` is. Pass ``counts`` (from
     ``count_pre_tokens``) instead of a corpus to train on counts made earlier; the
     tokenizer then uses the counts' pattern. ``pattern`` defaults to ``"cl100k"``.
+
+    The corpus may come per language, ``{language: corpus}`` (each a text, a list of texts,
+    or paths and globs), or ``counts`` as ``{language: PreTokenCounts}``. With
+    ``balance_languages=True`` training is parity-aware (Foroutan et al., 2025): each merge
+    is the pair most frequent in the language whose text takes the most tokens so far,
+    which evens out the token counts of texts that say the same things (a parallel corpus).
+    Ties between languages go to the first name in sorted order.
+
+    >>> tok = tokkit.train_bpe({"eng": english_lines, "amh": amharic_lines},
+    ...                        vocab_size=4_000, balance_languages=True)  # doctest: +SKIP
     """
     if not isinstance(vocab_size, int) or isinstance(vocab_size, bool) or vocab_size < 1:
         raise ValueError(f"vocab_size must be a positive int, not {vocab_size!r}")
@@ -303,13 +314,26 @@ def train_bpe(
     if (corpus is None) == (counts is None):
         raise ValueError("pass either a corpus or counts= (from tokkit.count_pre_tokens), not both or neither")
     if counts is None:
-        counts = count_pre_tokens(corpus, pattern=pattern or "cl100k", errors=errors, text_field=text_field,
-                                  show_progress=show_progress, threads=threads)
-    elif not isinstance(counts, PreTokenCounts):
-        raise TypeError("counts must be a PreTokenCounts from tokkit.count_pre_tokens")
-    elif pattern is not None and _core.resolve_pattern(pattern) != counts.pattern:
-        raise ValueError("pattern differs from the pattern the counts were made with; leave pattern out "
-                         "to use the counts' pattern")
+        def count(part: Corpus) -> PreTokenCounts:
+            return count_pre_tokens(part, pattern=pattern or "cl100k", errors=errors, text_field=text_field,
+                                    show_progress=show_progress, threads=threads)
+
+        if isinstance(corpus, Mapping):
+            counts = {language: count(_language_corpus(language, part)) for language, part in corpus.items()}
+        else:
+            counts = count(corpus)
+    by_language = counts if isinstance(counts, Mapping) else None
+    for one in (by_language or {None: counts}).values():
+        if not isinstance(one, PreTokenCounts):
+            raise TypeError("counts must be a PreTokenCounts from tokkit.count_pre_tokens, or a dict of them")
+        if pattern is not None and _core.resolve_pattern(pattern) != one.pattern:
+            raise ValueError("pattern differs from the pattern the counts were made with; leave pattern out "
+                             "to use the counts' pattern")
+    if balance_languages and by_language is None:
+        raise ValueError("balance_languages=True needs the corpus per language: pass {language: texts or paths} "
+                         "(or counts={language: PreTokenCounts})")
+    if by_language is not None:
+        _check_languages(by_language)
     bar = _bar(_progress_enabled(show_progress), total=max(vocab_size - 256 - len(specials), 0), desc="merging",
                unit="merge")
     done = [0]
@@ -319,10 +343,15 @@ def train_bpe(
             bar.update(merges - done[0])
             done[0] = merges
 
+    options = dict(vocab_size=vocab_size, min_frequency=min_frequency, max_token_length=max_token_length,
+                   special_tokens=specials, progress=advance)
     try:
-        core = counts._core.train_bpe(vocab_size=vocab_size, min_frequency=min_frequency,
-                                      max_token_length=max_token_length, special_tokens=specials,
-                                      progress=advance)
+        if balance_languages:
+            core = _core.train_bpe_parity([by_language[language]._core for language in sorted(by_language)],
+                                          **options)
+        else:
+            total = counts if by_language is None else _sum_counts(by_language.values())
+            core = total._core.train_bpe(**options)
     finally:
         if bar:
             bar.close()
@@ -333,3 +362,32 @@ def train_bpe(
             stacklevel=2,
         )
     return Tokenizer(core, name=name)
+
+
+def _language_corpus(language: str, corpus: Corpus) -> Corpus:
+    """One language's part of a ``{language: corpus}`` mapping: a str that names no file is
+    that language's text."""
+    if isinstance(corpus, str) and not _looks_like_path(corpus):
+        return [corpus]
+    if isinstance(corpus, Mapping):
+        raise TypeError(f"the corpus of {language!r} is a mapping; give a text, a list of texts, or paths")
+    return corpus
+
+
+def _check_languages(by_language: Mapping[str, PreTokenCounts]) -> None:
+    if not by_language:
+        raise ValueError("the corpus has no languages; pass {language: texts or paths} with at least one")
+    empty = sorted(language for language, one in by_language.items() if len(one) == 0)
+    if empty:
+        raise ValueError(f"no text for {', '.join(map(repr, empty))}; give every language some text, or leave "
+                         f"it out")
+    if len({one.pattern for one in by_language.values()}) > 1:
+        raise ValueError("the per-language counts were made with different patterns; count them all with one")
+
+
+def _sum_counts(parts: Iterable[PreTokenCounts]) -> PreTokenCounts:
+    parts = list(parts)
+    total = _core.PreTokenCounts(parts[0].pattern)
+    for part in parts:
+        total.merge(part._core)
+    return PreTokenCounts(total)

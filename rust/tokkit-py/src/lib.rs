@@ -13,6 +13,7 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<training::PyPreTokenCounts>()?;
     m.add_function(wrap_pyfunction!(convert::pre_tokenize, m)?)?;
     m.add_function(wrap_pyfunction!(convert::resolve_pattern, m)?)?;
+    m.add_function(wrap_pyfunction!(training::train_bpe_parity, m)?)?;
     m.add("GPT2_PATTERN", tokkit::pretokenize::GPT2_PATTERN)?;
     m.add("CL100K_PATTERN", tokkit::pretokenize::CL100K_PATTERN)?;
     m.add("O200K_PATTERN", tokkit::pretokenize::O200K_PATTERN)?;

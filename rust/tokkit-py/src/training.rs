@@ -4,7 +4,8 @@ use crate::byte_level::PyByteLevelBpe;
 use crate::convert::{run, to_py_err};
 use pyo3::prelude::*;
 use std::path::PathBuf;
-use tokkit::bpe::train::{train_byte_level, BpeOptions};
+use tokkit::bpe::train::{train_byte_level, BpeOptions, Trained};
+use tokkit::bpe::train_parity::train_byte_level_parity;
 use tokkit::bpe::ByteLevelBpe;
 use tokkit::corpus::{CorpusFile, Format, Utf8Errors};
 use tokkit::count::{count_files, PreTokenCounts};
@@ -127,13 +128,49 @@ impl PyPreTokenCounts {
         let pre = self.pre_tokenizer.clone();
         let inner = run(py, || {
             let trained = train_byte_level(counts, &options, &mut |merges| report(&progress, merges as u64))?;
-            let first_special = trained.tokens.len() as u32;
-            let model = trained.into_model()?;
-            let specials = special_tokens.into_iter().enumerate().map(|(i, t)| (t, first_special + i as u32)).collect();
-            ByteLevelBpe::new(model, pre, specials)
+            tokenizer(trained, pre, special_tokens)
         })?;
         Ok(PyByteLevelBpe::wrap(inner))
     }
+}
+
+/// Parity-aware byte-level BPE over per-language counts (all made with one pattern): each
+/// merge serves the language whose text takes the most tokens so far.
+#[pyfunction]
+#[pyo3(signature = (languages, *, vocab_size, min_frequency, max_token_length, special_tokens, progress=None))]
+pub fn train_bpe_parity(
+    py: Python<'_>,
+    languages: Vec<PyRef<'_, PyPreTokenCounts>>,
+    vocab_size: usize,
+    min_frequency: u64,
+    max_token_length: Option<usize>,
+    special_tokens: Vec<String>,
+    progress: Option<Py<PyAny>>,
+) -> PyResult<PyByteLevelBpe> {
+    let Some(first) = languages.first() else {
+        return Err(pyo3::exceptions::PyValueError::new_err("no languages to train on"));
+    };
+    let pre = first.pre_tokenizer.clone();
+    if languages.iter().any(|counts| counts.pre_tokenizer.pattern() != pre.pattern()) {
+        return Err(pyo3::exceptions::PyValueError::new_err(
+            "the per-language counts were made with different patterns; count every language with the same one",
+        ));
+    }
+    let counts: Vec<&PreTokenCounts> = languages.iter().map(|counts| &counts.inner).collect();
+    let options = BpeOptions { vocab_size, min_frequency, max_token_length, special_tokens: special_tokens.len() };
+    let inner = run(py, || {
+        let trained = train_byte_level_parity(&counts, &options, &mut |merges| report(&progress, merges as u64))?;
+        tokenizer(trained, pre, special_tokens)
+    })?;
+    Ok(PyByteLevelBpe::wrap(inner))
+}
+
+/// The tokenizer of a trained vocabulary, with the special tokens after the trained ids.
+fn tokenizer(trained: Trained, pre: PreTokenizer, special_tokens: Vec<String>) -> tokkit::Result<ByteLevelBpe> {
+    let first_special = trained.tokens.len() as u32;
+    let model = trained.into_model()?;
+    let specials = special_tokens.into_iter().enumerate().map(|(i, t)| (t, first_special + i as u32)).collect();
+    ByteLevelBpe::new(model, pre, specials)
 }
 
 fn utf8_errors(errors: &str) -> PyResult<Utf8Errors> {

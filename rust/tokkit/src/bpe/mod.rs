@@ -5,6 +5,7 @@ pub mod merges;
 mod queue;
 pub mod tokenizer;
 pub mod train;
+pub mod train_parity;
 pub mod vocab;
 
 pub use merges::{MergeList, Model};

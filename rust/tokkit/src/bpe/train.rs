@@ -50,28 +50,38 @@ impl Trained {
 }
 
 #[inline(always)]
-fn key(left: u32, right: u32) -> u64 {
+pub(super) fn key(left: u32, right: u32) -> u64 {
     (left as u64) << 32 | right as u64
 }
 
 #[inline(always)]
-fn unkey(pair: u64) -> (u32, u32) {
+pub(super) fn unkey(pair: u64) -> (u32, u32) {
     ((pair >> 32) as u32, pair as u32)
 }
 
 /// Words stored end to end: word i is `symbols[start[i]..start[i] + len[i]]`, and shrinks
 /// in place as merges join its symbols.
-struct Words {
-    symbols: Vec<u32>,
-    start: Vec<u32>,
-    len: Vec<u32>,
-    count: Vec<u64>,
+#[derive(Default)]
+pub(super) struct Words {
+    pub(super) symbols: Vec<u32>,
+    pub(super) start: Vec<u32>,
+    pub(super) len: Vec<u32>,
+    pub(super) count: Vec<u64>,
+}
+
+impl Words {
+    pub(super) fn push(&mut self, symbols: &[u32], count: u64) {
+        self.start.push(self.symbols.len() as u32);
+        self.len.push(symbols.len() as u32);
+        self.count.push(count);
+        self.symbols.extend_from_slice(symbols);
+    }
 }
 
 /// A max-heap of (count, pair) ordered by count, then by the pair's bytes (smaller first),
 /// which needs the token table to compare; hence not `std::collections::BinaryHeap`.
-struct PairQueue {
-    entries: Vec<(u64, u64)>,
+pub(super) struct PairQueue {
+    pub(super) entries: Vec<(u64, u64)>,
 }
 
 impl PairQueue {
@@ -89,7 +99,7 @@ impl PairQueue {
         }
     }
 
-    fn push(&mut self, tokens: &[Vec<u8>], entry: (u64, u64)) {
+    pub(super) fn push(&mut self, tokens: &[Vec<u8>], entry: (u64, u64)) {
         self.entries.push(entry);
         let mut i = self.entries.len() - 1;
         while i > 0 {
@@ -102,7 +112,7 @@ impl PairQueue {
         }
     }
 
-    fn pop(&mut self, tokens: &[Vec<u8>]) -> Option<(u64, u64)> {
+    pub(super) fn pop(&mut self, tokens: &[Vec<u8>]) -> Option<(u64, u64)> {
         let last = self.entries.pop()?;
         if self.entries.is_empty() {
             return Some(last);
@@ -136,19 +146,24 @@ pub fn train_byte_level(
     options: &BpeOptions,
     progress: &mut dyn FnMut(usize) -> Result<()>,
 ) -> Result<Trained> {
-    let alphabet: Vec<Vec<u8>> = (0..=255u8).map(|b| vec![b]).collect();
-    let minimum = alphabet.len() + options.special_tokens;
+    let alphabet = byte_alphabet(options)?;
+    if counts.is_empty() {
+        return Err(empty_corpus());
+    }
+    let words = counts.sorted();
+    train(alphabet, words.iter().map(|&(piece, count)| (piece.bytes().map(u32::from).collect(), count)), options, progress)
+}
+
+/// The 256 one-byte tokens (id = byte value), once `options` leaves room for them.
+pub(super) fn byte_alphabet(options: &BpeOptions) -> Result<Vec<Vec<u8>>> {
+    let minimum = 256 + options.special_tokens;
     if options.vocab_size < minimum {
         return Err(Error::InvalidArgument(format!(
             "vocab_size {} is too small: the 256 byte tokens and {} special tokens need at least {minimum}",
             options.vocab_size, options.special_tokens
         )));
     }
-    if counts.is_empty() {
-        return Err(empty_corpus());
-    }
-    let words = counts.sorted();
-    train(alphabet, words.iter().map(|&(piece, count)| (piece.bytes().map(u32::from).collect(), count)), options, progress)
+    Ok((0..=255u8).map(|b| vec![b]).collect())
 }
 
 /// Trains merges over words of initial symbols (ids into `alphabet`, whose entries are the
@@ -161,12 +176,9 @@ pub fn train(
 ) -> Result<Trained> {
     let mut tokens = alphabet;
     let target = options.vocab_size.saturating_sub(options.special_tokens);
-    let mut words_store = Words { symbols: Vec::new(), start: Vec::new(), len: Vec::new(), count: Vec::new() };
+    let mut words_store = Words::default();
     for (symbols, count) in words {
-        words_store.start.push(words_store.symbols.len() as u32);
-        words_store.len.push(symbols.len() as u32);
-        words_store.count.push(count);
-        words_store.symbols.extend(symbols);
+        words_store.push(&symbols, count);
     }
     let words = &mut words_store;
 
@@ -251,7 +263,7 @@ pub fn train(
 
 /// Joins every (left, right) in word `w` into `new_id`, left to right, recording how the
 /// counts of the pairs around each join change.
-fn merge_word(
+pub(super) fn merge_word(
     words: &mut Words,
     w: usize,
     left: u32,
@@ -291,7 +303,7 @@ fn merge_word(
 }
 
 #[inline]
-fn note(where_found: &mut FxHashMap<u64, Vec<u32>>, pair: u64, w: usize) {
+pub(super) fn note(where_found: &mut FxHashMap<u64, Vec<u32>>, pair: u64, w: usize) {
     let found = where_found.entry(pair).or_default();
     if found.last() != Some(&(w as u32)) {
         found.push(w as u32);
