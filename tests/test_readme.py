@@ -43,6 +43,7 @@ def scratch(tmp_path, monkeypatch):
     (tmp_path / "book.txt").write_text(text[:50_000], encoding="utf-8")
     (tmp_path / "shard-1.txt").write_text(text[:500_000], encoding="utf-8")
     (tmp_path / "shard-2.txt").write_text(text[500_000:], encoding="utf-8")
+    (tmp_path / "udhr").symlink_to(data_path("corpora", "multilingual", "udhr"), target_is_directory=True)
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("TOKKIT_CACHE_DIR", str(tiktoken))
     return tmp_path
