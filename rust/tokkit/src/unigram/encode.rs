@@ -1,26 +1,30 @@
 //! Viterbi segmentation of normalized text into pieces, exactly as SentencePiece computes
-//! it (`lattice.rs` has the lattice and its float arithmetic), and faster.
+//! it, and faster.
+//!
+//! The lattice: a node at every character boundary, an edge for every piece of the trie
+//! starting there (UNUSED pieces excepted), and an unknown-piece edge (scored
+//! min_score − 10) over a character no one-character piece covers. `best_path` walks the
+//! offsets left to right keeping, for each, the best path score ending there, in double
+//! precision, a candidate replacing the kept one only when strictly higher, so ties keep
+//! the earlier start: SentencePiece's arithmetic to the bit (single-precision scores, a
+//! double-precision sum; a float sum picks differently on long texts, where the scores
+//! grow large and ulps coarse). O(n · longest piece).
 //!
 //! Words apart: when no piece has a `▁` after another character (true of every model
-//! trained with split_by_whitespace), the best path breaks before each word's `▁`, so each
-//! word's segmentation depends on the rest of the text only through the float rounding of
-//! the score it starts from. `analyse` segments a word once, from score 0 in double
-//! precision, recording the smallest gap between the best and the second-best path score
-//! at any offset; the result is cached and reused wherever the word recurs, provided that
-//! gap exceeds the rounding error the actual start score could cause (`safe`), after which
-//! the word's float end score is replayed along its pieces, addition for addition. A word
-//! whose gap is too small (a near tie) gets the exact lattice from its true start score.
-//! Natural text repeats its words, so most words cost one hash lookup instead of a lattice.
-//!
-//! Rejected: caching words without the gap check. Different start scores round
-//! differently, and on ties that changes the winner (it did on the test models: "......."
-//! is "." + "......" or "......" + "." depending on the score before it).
+//! trained with split_by_whitespace), the best path breaks before each word's `▁`, so a
+//! word's segmentation depends on the rest of the text only through the rounding of the
+//! score it starts from. A word is segmented once, from score 0, with the smallest gap
+//! between the best and the second-best candidate at any of its offsets; the result is
+//! cached and reused wherever the word recurs, provided the gap exceeds what rounding from
+//! the actual start score could change (`safe`; only exact ties fail it), after which the
+//! end score is replayed along the word's pieces, addition for addition. Natural text
+//! repeats its words, so most words cost one hash lookup instead of a lattice.
 
-use super::lattice::{Lattice, NONE};
 use super::model::PieceModel;
 use crate::normalize::{lead_len, SPACE_SYMBOL};
 use rustc_hash::FxHashMap;
 
+const NONE: u32 = u32::MAX;
 /// Words longer than this (in bytes) are not cached.
 const LONGEST_CACHED: usize = 96;
 /// The cache is emptied when it holds this many pieces.
@@ -34,16 +38,24 @@ pub struct Token {
     pub id: u32,
 }
 
+/// The best path ending at an offset: its score, the runner-up candidate's, and the edge.
 #[derive(Clone, Copy)]
-struct Analysed {
+struct Node {
     best: f64,
     second: f64,
     start: u32,
     id: u32,
 }
 
-/// A cached word: its pieces in `pieces[first..first + count]`, the smallest gap between
-/// a best and a second-best candidate, and the largest candidate score magnitude.
+/// A path's outcome: the smallest best-to-second gap at any offset, the largest score
+/// magnitude seen, and the score at the end.
+struct Outcome {
+    gap: f64,
+    reach: f64,
+    score: f64,
+}
+
+/// A cached word: its pieces in `pieces[first..first + count]`, and its outcome from 0.
 #[derive(Clone, Copy)]
 struct Cached {
     first: u32,
@@ -58,9 +70,8 @@ pub struct ViterbiEncoder {
     cache: FxHashMap<Box<[u8]>, Cached>,
     /// (end within the word, id) of cached words.
     pieces: Vec<(u32, u32)>,
-    lattice: Lattice,
-    path: Vec<u32>,
-    analysed: Vec<Analysed>,
+    nodes: Vec<Node>,
+    path: Vec<(u32, u32)>,
 }
 
 impl ViterbiEncoder {
@@ -74,7 +85,7 @@ impl ViterbiEncoder {
             self.exact(model, text, 0.0, 0, out);
             return;
         }
-        let mut score = 0.0f32;
+        let mut score = 0.0;
         let mut start = 0;
         while start < text.len() {
             let end = next_word(text, start);
@@ -85,7 +96,7 @@ impl ViterbiEncoder {
 
     /// Segments one word starting at `offset` from the path score `base`; returns the path
     /// score at its end.
-    fn encode_word(&mut self, model: &PieceModel, word: &[u8], offset: u32, base: f32, out: &mut Vec<Token>) -> f32 {
+    fn encode_word(&mut self, model: &PieceModel, word: &[u8], offset: u32, base: f64, out: &mut Vec<Token>) -> f64 {
         if word.len() > LONGEST_CACHED {
             return self.exact(model, word, base, offset, out);
         }
@@ -96,7 +107,9 @@ impl ViterbiEncoder {
                     self.cache.clear();
                     self.pieces.clear();
                 }
-                let cached = analyse(model, word, &mut self.analysed, &mut self.pieces);
+                let first = self.pieces.len() as u32;
+                let outcome = best_path(model, word, 0.0, &mut self.nodes, &mut self.pieces);
+                let cached = Cached { first, count: self.pieces.len() as u32 - first, gap: outcome.gap, reach: outcome.reach };
                 self.cache.insert(word.into(), cached);
                 cached
             }
@@ -107,24 +120,32 @@ impl ViterbiEncoder {
         let mut score = base;
         let mut start = 0;
         for &(end, id) in &self.pieces[cached.first as usize..(cached.first + cached.count) as usize] {
-            let edge = if id == model.unk_id() { model.unk_score() } else { model.edge_score(id).expect("cached pieces are used") };
-            score += edge;
+            score += edge_score(model, id);
             out.push(Token { start: offset + start, end: offset + end, id });
             start = end;
         }
         score
     }
 
-    /// The best path over `text` from score `base`, in SentencePiece's float arithmetic.
-    /// Appends its pieces (offset by `offset`) to `out` and returns the score at the end.
-    fn exact(&mut self, model: &PieceModel, text: &[u8], base: f32, offset: u32, out: &mut Vec<Token>) -> f32 {
-        self.lattice.build(model, text);
-        let score = self.lattice.viterbi(base, &mut self.path);
-        out.extend(self.path.iter().map(|&e| {
-            let edge = &self.lattice.edges[e as usize];
-            Token { start: offset + edge.start, end: offset + edge.end, id: edge.id }
-        }));
-        score
+    /// The best path over `text` from score `base`; appends its pieces, offset by `offset`.
+    fn exact(&mut self, model: &PieceModel, text: &[u8], base: f64, offset: u32, out: &mut Vec<Token>) -> f64 {
+        self.path.clear();
+        let outcome = best_path(model, text, base, &mut self.nodes, &mut self.path);
+        let mut start = 0;
+        for &(end, id) in &self.path {
+            out.push(Token { start: offset + start, end: offset + end, id });
+            start = end;
+        }
+        outcome.score
+    }
+}
+
+#[inline(always)]
+fn edge_score(model: &PieceModel, id: u32) -> f64 {
+    if id == model.unk_id() {
+        model.unk_score() as f64
+    } else {
+        model.edge_score(id).expect("paths hold only used pieces")
     }
 }
 
@@ -145,35 +166,30 @@ fn next_word(text: &[u8], start: usize) -> usize {
     text.len()
 }
 
-/// Whether a word analysed from score 0 keeps its segmentation from score `base`: float
-/// rounding moves each of at most `len` stored scores by half a unit in the last place of
-/// the largest magnitude involved, so two candidates' order can change only if their gap
-/// is below about `len` such units. The bound is taken twice over.
+/// Whether a word segmented from score 0 keeps its segmentation from score `base`: each
+/// of at most `len` additions on a path rounds by at most half an ulp of the largest
+/// magnitude involved, so two candidates can swap only if their gap is below about `len`
+/// such ulps. The bound is taken twice over; a tie (gap 0) always fails it.
 #[inline]
-fn safe(cached: &Cached, base: f32, len: usize) -> bool {
-    let magnitude = base.abs() as f64 + cached.reach;
-    cached.gap > (2 * len + 4) as f64 * magnitude * f32::EPSILON as f64
+fn safe(cached: &Cached, base: f64, len: usize) -> bool {
+    let magnitude = base.abs() + cached.reach;
+    cached.gap > (2 * len + 4) as f64 * magnitude * f64::EPSILON
 }
 
-/// The best path over a word from score 0, in double precision, with the smallest gap
-/// between the best and second-best candidate at any node. Pushes the pieces as
-/// (end, id) onto `pieces`.
-fn analyse(model: &PieceModel, word: &[u8], nodes: &mut Vec<Analysed>, pieces: &mut Vec<(u32, u32)>) -> Cached {
-    let n = word.len();
+/// The best path over `text` from score `base`, pushed onto `pieces` as (end, id).
+fn best_path(model: &PieceModel, text: &[u8], base: f64, nodes: &mut Vec<Node>, pieces: &mut Vec<(u32, u32)>) -> Outcome {
+    let n = text.len();
     nodes.clear();
-    nodes.resize(n + 1, Analysed { best: 0.0, second: f64::NEG_INFINITY, start: NONE, id: NONE });
+    nodes.resize(n + 1, Node { best: base, second: f64::NEG_INFINITY, start: NONE, id: NONE });
     let unk_score = model.unk_score() as f64;
     let trie = model.trie();
-    let mut reach = 0.0f64;
-    let mut offer = |node: &mut Analysed, candidate: f64, start: usize, id: u32| {
+    let mut reach = base.abs();
+    let mut offer = |node: &mut Node, candidate: f64, start: usize, id: u32| {
         reach = reach.max(candidate.abs());
         if node.start == NONE {
-            *node = Analysed { best: candidate, second: f64::NEG_INFINITY, start: start as u32, id };
+            *node = Node { best: candidate, second: f64::NEG_INFINITY, start: start as u32, id };
         } else if candidate > node.best {
-            node.second = node.best;
-            node.best = candidate;
-            node.start = start as u32;
-            node.id = id;
+            *node = Node { best: candidate, second: node.best, start: start as u32, id };
         } else if candidate > node.second {
             node.second = candidate;
         }
@@ -181,15 +197,15 @@ fn analyse(model: &PieceModel, word: &[u8], nodes: &mut Vec<Analysed>, pieces: &
     let mut start = 0;
     while start < n {
         let till = nodes[start].best;
-        let char_len = lead_len(word[start]).min(n - start);
+        let char_len = lead_len(text[start]).min(n - start);
         let mut single = false;
         let mut cursor = trie.root();
         let mut pos = start;
-        while pos < n && trie.step(&mut cursor, word[pos]) {
+        while pos < n && trie.step(&mut cursor, text[pos]) {
             pos += 1;
             let Some(id) = trie.value(&cursor) else { continue };
             let Some(score) = model.edge_score(id) else { continue };
-            offer(&mut nodes[pos], score as f64 + till, start, id);
+            offer(&mut nodes[pos], score + till, start, id);
             single |= pos - start == char_len;
         }
         if !single {
@@ -198,20 +214,15 @@ fn analyse(model: &PieceModel, word: &[u8], nodes: &mut Vec<Analysed>, pieces: &
         start += char_len;
     }
     let first = pieces.len();
-    let mut gap = f64::INFINITY;
     let mut end = n;
     while end > 0 {
         let node = nodes[end];
         pieces.push((end as u32, node.id));
         end = node.start as usize;
     }
-    for node in &nodes[1..] {
-        if node.start != NONE {
-            gap = gap.min(node.best - node.second);
-        }
-    }
     pieces[first..].reverse();
-    Cached { first: first as u32, count: (pieces.len() - first) as u32, gap, reach }
+    let gap = nodes[1..].iter().filter(|node| node.start != NONE).map(|node| node.best - node.second).fold(f64::INFINITY, f64::min);
+    Outcome { gap, reach, score: nodes[n].best }
 }
 
 /// Joins runs of unknown pieces into one, as SentencePiece does after segmenting.
@@ -256,6 +267,14 @@ mod tests {
     }
 
     #[test]
+    fn ties_keep_the_earlier_start() {
+        let m = model(&[("▁", -1.0), (".", -2.0), ("......", -5.0)]);
+        // "." + "......" and "......" + "." score the same; the path whose last piece
+        // starts earlier wins.
+        assert_eq!(segment(&m, "▁......."), ["▁", ".", "......"]);
+    }
+
+    #[test]
     fn unknown_characters_get_the_unknown_piece_and_merge() {
         let m = model(&[("▁", -1.0), ("a", -1.0)]);
         let mut out = Vec::new();
@@ -267,9 +286,9 @@ mod tests {
     }
 
     #[test]
-    fn cached_words_give_the_exact_segmentation() {
+    fn cached_words_give_the_segmentation_of_the_whole_text() {
         let m = model(&[("▁", -3.1), ("a", -2.2), ("b", -2.7), ("ab", -3.3), ("▁a", -1.9), ("ba", -4.0), ("▁b", -2.5)]);
-        let text = "▁ab▁ba▁abab▁b▁ab▁ba▁ab".repeat(50);
+        let text = "▁ab▁ba▁abab▁b▁ab▁ba▁ab".repeat(500);
         let mut cached = Vec::new();
         let mut encoder = ViterbiEncoder::new();
         encoder.encode(&m, text.as_bytes(), &mut cached);

@@ -22,9 +22,9 @@ pub struct Edge {
     pub start: u32,
     pub end: u32,
     pub id: u32,
-    pub score: f32,
+    pub score: f64,
     /// Best-path score up to and including this edge.
-    pub best: f32,
+    pub best: f64,
     /// The best predecessor (NONE at the start of the text).
     pub prev: u32,
     /// The next edge ending at the same offset.
@@ -65,13 +65,13 @@ impl Lattice {
                 single |= pos - start == char_len;
             }
             if !single {
-                self.add(start, start + char_len, model.unk_id(), model.unk_score());
+                self.add(start, start + char_len, model.unk_id(), model.unk_score() as f64);
             }
             start += char_len;
         }
     }
 
-    fn add(&mut self, start: usize, end: usize, id: u32, score: f32) {
+    fn add(&mut self, start: usize, end: usize, id: u32, score: f64) {
         let index = self.edges.len() as u32;
         self.edges.push(Edge { start: start as u32, end: end as u32, id, score, best: 0.0, prev: NONE, next_in: NONE });
         match self.last_in[end] {
@@ -92,50 +92,5 @@ impl Lattice {
             next = self.edges[current as usize].next_in;
             Some(current)
         })
-    }
-
-    /// SentencePiece's Viterbi from the path score `base` at offset 0. Returns the edges of
-    /// the best path in order, and the best-path score at the end.
-    pub fn viterbi(&mut self, base: f32, path: &mut Vec<u32>) -> f32 {
-        path.clear();
-        if self.len == 0 {
-            return base;
-        }
-        // Edges were added in order of start, so predecessors are final when used.
-        for e in 0..self.edges.len() {
-            let edge = self.edges[e];
-            let (mut best, mut prev) = (base + edge.score, NONE);
-            if edge.start > 0 {
-                let mut first = true;
-                let mut l = self.first_in[edge.start as usize];
-                while l != NONE {
-                    let left = self.edges[l as usize];
-                    let score = left.best + edge.score;
-                    if first || score > best {
-                        best = score;
-                        prev = l;
-                        first = false;
-                    }
-                    l = left.next_in;
-                }
-            }
-            self.edges[e].best = best;
-            self.edges[e].prev = prev;
-        }
-        let mut last = NONE;
-        let mut best = 0.0f32;
-        for l in self.ending_at(self.len) {
-            let score = self.edges[l as usize].best;
-            if last == NONE || score > best {
-                best = score;
-                last = l;
-            }
-        }
-        while last != NONE {
-            path.push(last);
-            last = self.edges[last as usize].prev;
-        }
-        path.reverse();
-        best
     }
 }

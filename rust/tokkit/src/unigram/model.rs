@@ -35,7 +35,7 @@ pub struct PieceModel {
     trie: DoubleArray,
     ids: FxHashMap<String, u32>,
     /// The score of each piece as a lattice edge (None for pieces a lattice skips).
-    edge_scores: Vec<Option<f32>>,
+    edge_scores: Vec<Option<f64>>,
     unk_id: u32,
     byte_ids: Option<Box<[u32; 256]>>,
     /// The lowest and highest score of NORMAL pieces (highest at least the smallest
@@ -49,17 +49,6 @@ pub struct PieceModel {
 
 /// SentencePiece's penalty for the unknown piece, below the lowest score.
 pub const UNK_PENALTY: f32 = 10.0;
-
-/// The number of characters of `text` as SentencePiece counts them (by lead bytes).
-fn char_count(text: &str) -> usize {
-    let bytes = text.as_bytes();
-    let (mut i, mut n) = (0, 0);
-    while i < bytes.len() {
-        i += crate::normalize::lead_len(bytes[i]);
-        n += 1;
-    }
-    n
-}
 
 /// The text of the byte piece for `byte`.
 pub fn byte_piece(byte: u8) -> String {
@@ -134,14 +123,14 @@ impl PieceModel {
         if min_score == f32::MAX {
             min_score = 0.0;
         }
-        // A user-defined piece scores (its length in characters) · max_score − 0.1, so that
-        // it always wins; the sum is taken in double precision and stored as a float.
+        // A user-defined piece scores (its length in bytes) · max_score − 0.1, so that it
+        // always wins; the product is a float, the difference a double, as in SentencePiece.
         let edge_scores = pieces
             .iter()
             .map(|p| match p.kind {
                 PieceType::Unused => None,
-                PieceType::UserDefined => Some((char_count(&p.text) as f32 * max_score) as f64 - 0.1).map(|s| s as f32),
-                _ => Some(p.score),
+                PieceType::UserDefined => Some((p.text.len() as f32 * max_score) as f64 - 0.1),
+                _ => Some(p.score as f64),
             })
             .collect();
         Ok(PieceModel { algorithm, pieces, trie, ids, edge_scores, unk_id, byte_ids, min_score, max_score, words_apart })
@@ -184,7 +173,7 @@ impl PieceModel {
 
     /// The score of piece `id` on a lattice edge; None for UNUSED pieces.
     #[inline(always)]
-    pub fn edge_score(&self, id: u32) -> Option<f32> {
+    pub fn edge_score(&self, id: u32) -> Option<f64> {
         self.edge_scores[id as usize]
     }
 
