@@ -89,6 +89,10 @@ pub struct Normalizer {
     pub escape_whitespaces: bool,
     /// User-defined symbols, matched before any rule and kept as they are.
     user_defined: Option<DoubleArray>,
+    /// ASCII bytes other than space that, followed by another ASCII byte (or nothing),
+    /// match no rule and no user-defined symbol: they stand for themselves, and runs of
+    /// them are copied at once. (Rules starting with a letter go on with a combining mark.)
+    plain: [bool; 128],
 }
 
 /// The length of the UTF-8 character at the start of `input`, or None if it is not one.
@@ -127,7 +131,26 @@ impl Normalizer {
             remove_extra_whitespaces,
             escape_whitespaces,
             user_defined: None,
+            plain: [false; 128],
         }
+        .with_plain_bytes()
+    }
+
+    fn with_plain_bytes(mut self) -> Normalizer {
+        // Whether a key of `trie` is `byte` or starts with `byte` and an ASCII byte.
+        let matches_ascii = |trie: &DoubleArray, byte: u8| {
+            let mut cursor = trie.root();
+            if !trie.step(&mut cursor, byte) {
+                return false;
+            }
+            trie.value(&cursor).is_some() || (1..128u8).any(|next| trie.step(&mut cursor.clone(), next))
+        };
+        for byte in 1..128u8 {
+            self.plain[byte as usize] = byte != b' '
+                && !self.charsmap.as_ref().is_some_and(|m| matches_ascii(&m.trie, byte))
+                && !self.user_defined.as_ref().is_some_and(|t| matches_ascii(t, byte));
+        }
+        self
     }
 
     /// SentencePiece's identity normalizer with its default whitespace rules.
@@ -138,6 +161,7 @@ impl Normalizer {
     pub fn set_user_defined(&mut self, symbols: &[&str]) -> Result<()> {
         let keys: Vec<(&[u8], u32)> = symbols.iter().map(|s| (s.as_bytes(), 0)).collect();
         self.user_defined = if keys.is_empty() { None } else { Some(DoubleArray::build(&keys)?) };
+        *self = std::mem::replace(self, Normalizer::identity()).with_plain_bytes();
         Ok(())
     }
 
@@ -186,17 +210,34 @@ impl Normalizer {
             }
             return;
         }
-        let mut push = |out: &mut Vec<u8>, bytes: &[u8], origin: usize| {
+        fn push(out: &mut Vec<u8>, origins: &mut Option<&mut Vec<usize>>, bytes: &[u8], origin: usize) {
             out.extend_from_slice(bytes);
             if let Some(origins) = origins.as_deref_mut() {
                 origins.extend(std::iter::repeat_n(origin, bytes.len()));
             }
-        };
+        }
         if self.add_dummy_prefix {
-            push(out, space, consumed);
+            push(out, &mut origins, space, consumed);
         }
         let mut prev_space = self.remove_extra_whitespaces;
         while !input.is_empty() {
+            let mut run = 0;
+            while run < input.len() && input[run] < 0x80 && self.plain[input[run] as usize] {
+                if input.get(run + 1).is_some_and(|&next| next >= 0x80) {
+                    break;
+                }
+                run += 1;
+            }
+            if run > 0 {
+                out.extend_from_slice(&input[..run]);
+                if let Some(origins) = origins.as_deref_mut() {
+                    origins.extend(consumed..consumed + run);
+                }
+                prev_space = false;
+                consumed += run;
+                input = &input[run..];
+                continue;
+            }
             let (mut normalized, len) = self.prefix(input);
             if prev_space && self.remove_extra_whitespaces {
                 while let [b' ', rest @ ..] = normalized {
@@ -207,10 +248,10 @@ impl Normalizer {
                 for piece in normalized.split_inclusive(|&b| b == b' ') {
                     match piece.split_last() {
                         Some((b' ', head)) if self.escape_whitespaces => {
-                            push(out, head, consumed);
-                            push(out, space, consumed);
+                            push(out, &mut origins, head, consumed);
+                            push(out, &mut origins, space, consumed);
                         }
-                        _ => push(out, piece, consumed),
+                        _ => push(out, &mut origins, piece, consumed),
                     }
                 }
                 prev_space = normalized.last() == Some(&b' ');
