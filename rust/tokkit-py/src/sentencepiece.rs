@@ -1,6 +1,13 @@
 //! `tokkit._core.SentencePiece`: SentencePiece Unigram and BPE models.
 
 use crate::convert::{char_spans, ids_from, rows_to_python, run, special_set, to_py_err, IdObjects};
+use crate::training::{interrupted_to_python, report, utf8_errors, with_threads};
+use std::path::PathBuf;
+use tokkit::corpus::{CorpusFile, Format};
+use tokkit::count::PreTokenCounts;
+use tokkit::normalize::Normalizer;
+use tokkit::unigram::sentences;
+use tokkit::unigram::train::{train, UnigramOptions};
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 use pyo3::pybacked::PyBackedStr;
@@ -233,4 +240,115 @@ impl PySentencePiece {
     fn special_tokens(&self) -> Vec<(String, u32)> {
         self.inner.specials().iter().into_iter().map(|(t, i)| (t.to_string(), i)).collect()
     }
+}
+
+/// `tokkit._core.WordCounts`: the words of a corpus's sentences, for Unigram training.
+#[pyclass(name = "WordCounts", module = "tokkit._core")]
+pub struct PyWordCounts {
+    inner: PreTokenCounts,
+}
+
+#[pymethods]
+impl PyWordCounts {
+    #[new]
+    fn new() -> Self {
+        PyWordCounts { inner: PreTokenCounts::new() }
+    }
+
+    /// Counts the words of files: (path, jsonl_field or None) pairs.
+    #[pyo3(signature = (files, *, errors, threads=None, progress=None))]
+    fn add_files(
+        &mut self,
+        py: Python<'_>,
+        files: Vec<(PathBuf, Option<String>)>,
+        errors: &str,
+        threads: Option<usize>,
+        progress: Option<Py<PyAny>>,
+    ) -> PyResult<()> {
+        let errors = utf8_errors(errors)?;
+        let files: Vec<CorpusFile> = files
+            .into_iter()
+            .map(|(path, field)| CorpusFile { path, format: field.map_or(Format::Text, Format::JsonLines) })
+            .collect();
+        let normalizer = Normalizer::identity();
+        let counts = run(py, || {
+            with_threads(threads, || sentences::count_files(&files, &normalizer, errors, &mut |n| report(&progress, n)))
+        })
+        .map_err(interrupted_to_python)?;
+        self.inner.merge(&counts);
+        Ok(())
+    }
+
+    /// Counts the words of a batch of documents.
+    #[pyo3(signature = (documents, *, threads=None))]
+    fn add_documents(&mut self, py: Python<'_>, documents: Vec<PyBackedStr>, threads: Option<usize>) -> PyResult<()> {
+        let refs: Vec<&str> = documents.iter().map(|d| &**d).collect();
+        let inner = &mut self.inner;
+        run(py, || {
+            with_threads(threads, || {
+                sentences::count_documents(&Normalizer::identity(), &refs, inner);
+                Ok(())
+            })
+        })
+    }
+
+    fn __len__(&self) -> usize {
+        self.inner.len()
+    }
+
+    #[getter]
+    fn total(&self) -> u64 {
+        self.inner.total()
+    }
+
+    /// Trains a Unigram model; `progress(stage, done, total)` is called along the way.
+    #[pyo3(signature = (*, vocab_size, character_coverage, max_piece_length, split_digits, byte_fallback,
+                        special_tokens, shrinking_factor, num_sub_iterations, threads=None, progress=None))]
+    #[allow(clippy::too_many_arguments)]
+    fn train(
+        &self,
+        py: Python<'_>,
+        vocab_size: usize,
+        character_coverage: f64,
+        max_piece_length: usize,
+        split_digits: bool,
+        byte_fallback: bool,
+        special_tokens: Vec<String>,
+        shrinking_factor: f64,
+        num_sub_iterations: usize,
+        threads: Option<usize>,
+        progress: Option<Py<PyAny>>,
+    ) -> PyResult<PySentencePiece> {
+        let options = UnigramOptions {
+            vocab_size,
+            character_coverage,
+            max_piece_length,
+            split_digits,
+            byte_fallback,
+            special_tokens,
+            shrinking_factor,
+            num_sub_iterations,
+        };
+        let counts = &self.inner;
+        let inner = run(py, || {
+            with_threads(threads, || {
+                train(counts, &options, &mut |stage, done, total| {
+                    Python::attach(|py| {
+                        if let Some(callback) = &progress {
+                            callback.call1(py, (stage, done, total)).map_err(|_| tokkit::Error::Interrupted)?;
+                        }
+                        py.check_signals().map_err(|_| tokkit::Error::Interrupted)
+                    })
+                })
+            })
+        })
+        .map_err(interrupted_to_python)?;
+        Ok(PySentencePiece::wrap(inner))
+    }
+}
+
+/// Adds this module's classes.
+pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_class::<PySentencePiece>()?;
+    m.add_class::<PyWordCounts>()
 }

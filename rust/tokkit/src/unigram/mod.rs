@@ -4,8 +4,11 @@
 pub mod encode;
 pub mod lattice;
 pub mod model;
+pub mod seed;
+pub mod sentences;
 pub mod spm_bpe;
 pub mod tokenizer;
+pub mod train;
 
 pub use model::{Algorithm, Piece, PieceModel};
 pub use tokenizer::SentencePiece;
