@@ -3,22 +3,28 @@
 //!
 //! The lattice: a node at every character boundary, an edge for every piece of the trie
 //! starting there (UNUSED pieces excepted), and an unknown-piece edge (scored
-//! min_score − 10) over a character no one-character piece covers. `best_path` walks the
-//! offsets left to right keeping, for each, the best path score ending there, in double
-//! precision, a candidate replacing the kept one only when strictly higher, so ties keep
-//! the earlier start: SentencePiece's arithmetic to the bit (single-precision scores, a
-//! double-precision sum; a float sum picks differently on long texts, where the scores
-//! grow large and ulps coarse). O(n · longest piece).
+//! min_score − 10) over a character no one-character piece covers. The best path keeps,
+//! for each offset, the best score of a path ending there, offered edges in order of
+//! start (then length), a later one replacing the kept one only when strictly higher.
+//! SentencePiece does this in single precision: scores and sums are floats, so on long
+//! texts, where sums grow large and floats coarse, near ties go whichever way rounding
+//! sends them. `best_f32` follows that arithmetic to the bit. O(n · longest piece).
 //!
 //! Words apart: when no piece has a `▁` after another character (true of every model
 //! trained with split_by_whitespace), the best path breaks before each word's `▁`, so a
-//! word's segmentation depends on the rest of the text only through the rounding of the
-//! score it starts from. A word is segmented once, from score 0, with the smallest gap
-//! between the best and the second-best candidate at any of its offsets; the result is
-//! cached and reused wherever the word recurs, provided the gap exceeds what rounding from
-//! the actual start score could change (`safe`; only exact ties fail it), after which the
-//! end score is replayed along the word's pieces, addition for addition. Natural text
-//! repeats its words, so most words cost one hash lookup instead of a lattice.
+//! word's segmentation depends on the rest of the text only through the score it starts
+//! from. Each distinct word gets, once, its lattice's edges (no more trie walks for it)
+//! and its best path in exact arithmetic from score 0 with the smallest gap between the
+//! best and second-best candidate at any offset (`best_f64`). Where the word recurs, the
+//! cached path is the float path too if the gap exceeds what rounding from the actual
+//! start score can move (`safe`); its float end score is then replayed, addition for
+//! addition. Otherwise the float best path runs over the cached edges. Natural text
+//! repeats its words, so most words cost a hash lookup and a few additions.
+//!
+//! Rejected: double-precision sums (what the arithmetic "should" be) pick differently from
+//! SentencePiece on near ties, e.g. "Fonseca" as on|se|ca or ons|e|ca after a long
+//! paragraph; a lattice with per-edge predecessors (SentencePiece's sampling lattice)
+//! rounds differently again.
 
 use super::model::PieceModel;
 use crate::normalize::{lead_len, SPACE_SYMBOL};
@@ -27,8 +33,8 @@ use rustc_hash::FxHashMap;
 const NONE: u32 = u32::MAX;
 /// Words longer than this (in bytes) are not cached.
 const LONGEST_CACHED: usize = 96;
-/// The cache is emptied when it holds this many pieces.
-const CACHE_MAX_PIECES: usize = 1 << 21;
+/// The cache is emptied when it holds this many edges.
+const CACHE_MAX_EDGES: usize = 1 << 22;
 
 /// A piece of a segmentation: normalized bytes `start..end`, and its id.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -38,40 +44,37 @@ pub struct Token {
     pub id: u32,
 }
 
-/// The best path ending at an offset: its score, the runner-up candidate's, and the edge.
-#[derive(Clone, Copy)]
-struct Node {
-    best: f64,
-    second: f64,
+/// A lattice edge: bytes `start..end` of a word, and its piece.
+#[derive(Clone, Copy, Debug)]
+struct Edge {
     start: u32,
+    end: u32,
     id: u32,
 }
 
-/// A path's outcome: the smallest best-to-second gap at any offset, the largest score
-/// magnitude seen, and the score at the end.
-struct Outcome {
-    gap: f64,
-    reach: f64,
-    score: f64,
-}
-
-/// A cached word: its pieces in `pieces[first..first + count]`, and its outcome from 0.
+/// A cached word: its edges, its exact best path (as edge indices), the smallest gap
+/// between a best and a second-best candidate, and the largest path score magnitude.
 #[derive(Clone, Copy)]
 struct Cached {
-    first: u32,
-    count: u32,
+    first_edge: u32,
+    edge_count: u32,
+    first_step: u32,
+    step_count: u32,
     gap: f64,
     reach: f64,
 }
 
-/// Segments texts one after another, keeping a cache of word segmentations.
+/// Segments texts one after another, keeping a cache of word lattices and paths.
 #[derive(Default)]
 pub struct ViterbiEncoder {
     cache: FxHashMap<Box<[u8]>, Cached>,
-    /// (end within the word, id) of cached words.
-    pieces: Vec<(u32, u32)>,
-    nodes: Vec<Node>,
-    path: Vec<(u32, u32)>,
+    edges: Vec<Edge>,
+    /// Edge indices (relative to their word's first edge) of cached best paths.
+    steps: Vec<u32>,
+    scratch_edges: Vec<Edge>,
+    best32: Vec<(f32, u32)>,
+    best64: Vec<(f64, f64, u32)>,
+    path: Vec<u32>,
 }
 
 impl ViterbiEncoder {
@@ -82,10 +85,10 @@ impl ViterbiEncoder {
     /// Appends the best segmentation of `text` (normalized) to `out`.
     pub fn encode(&mut self, model: &PieceModel, text: &[u8], out: &mut Vec<Token>) {
         if !model.words_apart {
-            self.exact(model, text, 0.0, 0, out);
+            self.uncached(model, text, 0.0, 0, out);
             return;
         }
-        let mut score = 0.0;
+        let mut score = 0.0f32;
         let mut start = 0;
         while start < text.len() {
             let end = next_word(text, start);
@@ -96,56 +99,66 @@ impl ViterbiEncoder {
 
     /// Segments one word starting at `offset` from the path score `base`; returns the path
     /// score at its end.
-    fn encode_word(&mut self, model: &PieceModel, word: &[u8], offset: u32, base: f64, out: &mut Vec<Token>) -> f64 {
+    fn encode_word(&mut self, model: &PieceModel, word: &[u8], offset: u32, base: f32, out: &mut Vec<Token>) -> f32 {
         if word.len() > LONGEST_CACHED {
-            return self.exact(model, word, base, offset, out);
+            return self.uncached(model, word, base, offset, out);
         }
         let cached = match self.cache.get(word) {
             Some(&cached) => cached,
-            None => {
-                if self.pieces.len() >= CACHE_MAX_PIECES {
-                    self.cache.clear();
-                    self.pieces.clear();
-                }
-                let first = self.pieces.len() as u32;
-                let outcome = best_path(model, word, 0.0, &mut self.nodes, &mut self.pieces);
-                let cached = Cached { first, count: self.pieces.len() as u32 - first, gap: outcome.gap, reach: outcome.reach };
-                self.cache.insert(word.into(), cached);
-                cached
-            }
+            None => self.analyse(model, word),
         };
-        if !safe(&cached, base, word.len()) {
-            return self.exact(model, word, base, offset, out);
+        let edges = &self.edges[cached.first_edge as usize..(cached.first_edge + cached.edge_count) as usize];
+        if safe(&cached, base, word.len()) {
+            let mut score = base;
+            for &step in &self.steps[cached.first_step as usize..(cached.first_step + cached.step_count) as usize] {
+                let edge = edges[step as usize];
+                score += model.lattice_score(edge.id);
+                out.push(Token { start: offset + edge.start, end: offset + edge.end, id: edge.id });
+            }
+            return score;
         }
-        let mut score = base;
-        let mut start = 0;
-        for &(end, id) in &self.pieces[cached.first as usize..(cached.first + cached.count) as usize] {
-            score += edge_score(model, id);
-            out.push(Token { start: offset + start, end: offset + end, id });
-            start = end;
-        }
+        let score = best_f32(model, edges, word.len(), base, &mut self.best32, &mut self.path);
+        out.extend(self.path.iter().map(|&e| {
+            let edge = edges[e as usize];
+            Token { start: offset + edge.start, end: offset + edge.end, id: edge.id }
+        }));
         score
     }
 
-    /// The best path over `text` from score `base`; appends its pieces, offset by `offset`.
-    fn exact(&mut self, model: &PieceModel, text: &[u8], base: f64, offset: u32, out: &mut Vec<Token>) -> f64 {
-        self.path.clear();
-        let outcome = best_path(model, text, base, &mut self.nodes, &mut self.path);
-        let mut start = 0;
-        for &(end, id) in &self.path {
-            out.push(Token { start: offset + start, end: offset + end, id });
-            start = end;
+    /// Builds and caches a word's lattice and exact best path.
+    fn analyse(&mut self, model: &PieceModel, word: &[u8]) -> Cached {
+        if self.edges.len() >= CACHE_MAX_EDGES {
+            self.cache.clear();
+            self.edges.clear();
+            self.steps.clear();
         }
-        outcome.score
+        let first_edge = self.edges.len();
+        build_lattice(model, word, &mut self.edges);
+        let edges = &self.edges[first_edge..];
+        let first_step = self.steps.len();
+        let (gap, reach) = best_f64(model, edges, word.len(), &mut self.best64, &mut self.steps);
+        let cached = Cached {
+            first_edge: first_edge as u32,
+            edge_count: edges.len() as u32,
+            first_step: first_step as u32,
+            step_count: (self.steps.len() - first_step) as u32,
+            gap,
+            reach,
+        };
+        self.cache.insert(word.into(), cached);
+        cached
     }
-}
 
-#[inline(always)]
-fn edge_score(model: &PieceModel, id: u32) -> f64 {
-    if id == model.unk_id() {
-        model.unk_score() as f64
-    } else {
-        model.edge_score(id).expect("paths hold only used pieces")
+    /// The float best path over `text` from `base`, without the cache.
+    fn uncached(&mut self, model: &PieceModel, text: &[u8], base: f32, offset: u32, out: &mut Vec<Token>) -> f32 {
+        self.scratch_edges.clear();
+        build_lattice(model, text, &mut self.scratch_edges);
+        let score = best_f32(model, &self.scratch_edges, text.len(), base, &mut self.best32, &mut self.path);
+        out.extend(self.path.iter().map(|&e| {
+            let edge = self.scratch_edges[e as usize];
+            Token { start: offset + edge.start, end: offset + edge.end, id: edge.id }
+        }));
+        score
     }
 }
 
@@ -166,37 +179,22 @@ fn next_word(text: &[u8], start: usize) -> usize {
     text.len()
 }
 
-/// Whether a word segmented from score 0 keeps its segmentation from score `base`: each
-/// of at most `len` additions on a path rounds by at most half an ulp of the largest
+/// Whether the exact best path of a word is also its float best path from `base`: each
+/// of at most `len` float additions on a path rounds by at most half an ulp of the largest
 /// magnitude involved, so two candidates can swap only if their gap is below about `len`
 /// such ulps. The bound is taken twice over; a tie (gap 0) always fails it.
 #[inline]
-fn safe(cached: &Cached, base: f64, len: usize) -> bool {
-    let magnitude = base.abs() + cached.reach;
-    cached.gap > (2 * len + 4) as f64 * magnitude * f64::EPSILON
+fn safe(cached: &Cached, base: f32, len: usize) -> bool {
+    let magnitude = base.abs() as f64 + cached.reach;
+    cached.gap > (2 * len + 4) as f64 * magnitude * f32::EPSILON as f64
 }
 
-/// The best path over `text` from score `base`, pushed onto `pieces` as (end, id).
-fn best_path(model: &PieceModel, text: &[u8], base: f64, nodes: &mut Vec<Node>, pieces: &mut Vec<(u32, u32)>) -> Outcome {
+/// Appends the edges of `text`'s lattice, in the order SentencePiece offers them.
+fn build_lattice(model: &PieceModel, text: &[u8], edges: &mut Vec<Edge>) {
     let n = text.len();
-    nodes.clear();
-    nodes.resize(n + 1, Node { best: base, second: f64::NEG_INFINITY, start: NONE, id: NONE });
-    let unk_score = model.unk_score() as f64;
     let trie = model.trie();
-    let mut reach = base.abs();
-    let mut offer = |node: &mut Node, candidate: f64, start: usize, id: u32| {
-        reach = reach.max(candidate.abs());
-        if node.start == NONE {
-            *node = Node { best: candidate, second: f64::NEG_INFINITY, start: start as u32, id };
-        } else if candidate > node.best {
-            *node = Node { best: candidate, second: node.best, start: start as u32, id };
-        } else if candidate > node.second {
-            node.second = candidate;
-        }
-    };
     let mut start = 0;
     while start < n {
-        let till = nodes[start].best;
         let char_len = lead_len(text[start]).min(n - start);
         let mut single = false;
         let mut cursor = trie.root();
@@ -204,26 +202,74 @@ fn best_path(model: &PieceModel, text: &[u8], base: f64, nodes: &mut Vec<Node>, 
         while pos < n && trie.step(&mut cursor, text[pos]) {
             pos += 1;
             let Some(id) = trie.value(&cursor) else { continue };
-            let Some(score) = model.edge_score(id) else { continue };
-            offer(&mut nodes[pos], score + till, start, id);
+            if model.edge_score(id).is_none() {
+                continue;
+            }
+            edges.push(Edge { start: start as u32, end: pos as u32, id });
             single |= pos - start == char_len;
         }
         if !single {
-            offer(&mut nodes[start + char_len], unk_score + till, start, model.unk_id());
+            edges.push(Edge { start: start as u32, end: (start + char_len) as u32, id: model.unk_id() });
         }
         start += char_len;
     }
-    let first = pieces.len();
+}
+
+/// SentencePiece's float best path over the edges of an `n`-byte text, from `base`.
+/// Leaves the path's edge indices in `path`; returns the score at the end.
+fn best_f32(model: &PieceModel, edges: &[Edge], n: usize, base: f32, best: &mut Vec<(f32, u32)>, path: &mut Vec<u32>) -> f32 {
+    best.clear();
+    best.resize(n + 1, (0.0, NONE));
+    best[0].0 = base;
+    for (e, edge) in edges.iter().enumerate() {
+        let candidate = model.lattice_score(edge.id) + best[edge.start as usize].0;
+        let node = &mut best[edge.end as usize];
+        if node.1 == NONE || candidate > node.0 {
+            *node = (candidate, e as u32);
+        }
+    }
+    path.clear();
     let mut end = n;
     while end > 0 {
-        let node = nodes[end];
-        pieces.push((end as u32, node.id));
-        end = node.start as usize;
+        let e = best[end].1;
+        path.push(e);
+        end = edges[e as usize].start as usize;
     }
-    pieces[first..].reverse();
-    let gap = nodes[1..].iter().filter(|node| node.start != NONE).map(|node| node.best - node.second).fold(f64::INFINITY, f64::min);
-    Outcome { gap, reach, score: nodes[n].best }
+    path.reverse();
+    best[n].0
 }
+
+/// The exact (double-precision) best path over the edges of an `n`-byte text from 0,
+/// pushed onto `path` as edge indices; returns the smallest best-to-second gap at any
+/// offset and the largest score magnitude.
+fn best_f64(model: &PieceModel, edges: &[Edge], n: usize, best: &mut Vec<(f64, f64, u32)>, path: &mut Vec<u32>) -> (f64, f64) {
+    best.clear();
+    best.resize(n + 1, (0.0, f64::NEG_INFINITY, NONE));
+    let mut reach = 0.0f64;
+    for (e, edge) in edges.iter().enumerate() {
+        let candidate = model.lattice_score(edge.id) as f64 + best[edge.start as usize].0;
+        reach = reach.max(candidate.abs());
+        let node = &mut best[edge.end as usize];
+        if node.2 == NONE {
+            *node = (candidate, f64::NEG_INFINITY, e as u32);
+        } else if candidate > node.0 {
+            *node = (candidate, node.0, e as u32);
+        } else if candidate > node.1 {
+            node.1 = candidate;
+        }
+    }
+    let first = path.len();
+    let mut end = n;
+    while end > 0 {
+        let e = best[end].2;
+        path.push(e);
+        end = edges[e as usize].start as usize;
+    }
+    path[first..].reverse();
+    let gap = best[1..].iter().filter(|node| node.2 != NONE).map(|node| node.0 - node.1).fold(f64::INFINITY, f64::min);
+    (gap, reach)
+}
+
 
 /// Joins runs of unknown pieces into one, as SentencePiece does after segmenting.
 pub fn merge_unknowns(tokens: &mut Vec<Token>, unk_id: u32) {
@@ -293,7 +339,7 @@ mod tests {
         let mut encoder = ViterbiEncoder::new();
         encoder.encode(&m, text.as_bytes(), &mut cached);
         let mut whole = Vec::new();
-        ViterbiEncoder::new().exact(&m, text.as_bytes(), 0.0, 0, &mut whole);
+        ViterbiEncoder::new().uncached(&m, text.as_bytes(), 0.0, 0, &mut whole);
         assert_eq!(cached, whole);
     }
 

@@ -61,7 +61,7 @@ impl Lattice {
                 pos += 1;
                 let Some(id) = trie.value(&cursor) else { continue };
                 let Some(score) = model.edge_score(id) else { continue };
-                self.add(start, pos, id, score);
+                self.add(start, pos, id, score as f64);
                 single |= pos - start == char_len;
             }
             if !single {

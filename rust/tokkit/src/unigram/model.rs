@@ -35,7 +35,9 @@ pub struct PieceModel {
     trie: DoubleArray,
     ids: FxHashMap<String, u32>,
     /// The score of each piece as a lattice edge (None for pieces a lattice skips).
-    edge_scores: Vec<Option<f64>>,
+    edge_scores: Vec<Option<f32>>,
+    /// The same with the unknown piece's score, 0 for skipped pieces, for hot loops.
+    lattice_scores: Vec<f32>,
     unk_id: u32,
     byte_ids: Option<Box<[u32; 256]>>,
     /// The lowest and highest score of NORMAL pieces (highest at least the smallest
@@ -124,16 +126,30 @@ impl PieceModel {
             min_score = 0.0;
         }
         // A user-defined piece scores (its length in bytes) · max_score − 0.1, so that it
-        // always wins; the product is a float, the difference a double, as in SentencePiece.
-        let edge_scores = pieces
+        // always wins.
+        let edge_scores: Vec<Option<f32>> = pieces
             .iter()
             .map(|p| match p.kind {
                 PieceType::Unused => None,
-                PieceType::UserDefined => Some((p.text.len() as f32 * max_score) as f64 - 0.1),
-                _ => Some(p.score as f64),
+                PieceType::UserDefined => Some(((p.text.len() as f32 * max_score) as f64 - 0.1) as f32),
+                _ => Some(p.score),
             })
             .collect();
-        Ok(PieceModel { algorithm, pieces, trie, ids, edge_scores, unk_id, byte_ids, min_score, max_score, words_apart })
+        let mut lattice_scores: Vec<f32> = edge_scores.iter().map(|s| s.unwrap_or(0.0)).collect();
+        lattice_scores[unk_id as usize] = min_score - UNK_PENALTY;
+        Ok(PieceModel {
+            algorithm,
+            pieces,
+            trie,
+            ids,
+            edge_scores,
+            lattice_scores,
+            unk_id,
+            byte_ids,
+            min_score,
+            max_score,
+            words_apart,
+        })
     }
 
     pub fn pieces(&self) -> &[Piece] {
@@ -173,8 +189,14 @@ impl PieceModel {
 
     /// The score of piece `id` on a lattice edge; None for UNUSED pieces.
     #[inline(always)]
-    pub fn edge_score(&self, id: u32) -> Option<f64> {
+    pub fn edge_score(&self, id: u32) -> Option<f32> {
         self.edge_scores[id as usize]
+    }
+
+    /// The score of an edge of a lattice: its piece's, or the unknown piece's.
+    #[inline(always)]
+    pub fn lattice_score(&self, id: u32) -> f32 {
+        self.lattice_scores[id as usize]
     }
 
     /// The score of the unknown piece on a lattice edge: below every piece.
