@@ -34,7 +34,7 @@ const NONE: u32 = u32::MAX;
 /// Words longer than this (in bytes) are not cached.
 const LONGEST_CACHED: usize = 96;
 /// The cache is emptied when it holds this many edges.
-const CACHE_MAX_EDGES: usize = 1 << 22;
+const CACHE_MAX_EDGES: usize = 1 << 23;
 
 /// A piece of a segmentation: normalized bytes `start..end`, and its id.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -182,11 +182,11 @@ fn next_word(text: &[u8], start: usize) -> usize {
 /// Whether the exact best path of a word is also its float best path from `base`: each
 /// of at most `len` float additions on a path rounds by at most half an ulp of the largest
 /// magnitude involved, so two candidates can swap only if their gap is below about `len`
-/// such ulps. The bound is taken twice over; a tie (gap 0) always fails it.
+/// such ulps (an ulp being at most magnitude · 2^-23). A tie (gap 0) always fails it.
 #[inline]
 fn safe(cached: &Cached, base: f32, len: usize) -> bool {
     let magnitude = base.abs() as f64 + cached.reach;
-    cached.gap > (2 * len + 4) as f64 * magnitude * f32::EPSILON as f64
+    cached.gap > (len + 2) as f64 * magnitude * f32::EPSILON as f64
 }
 
 /// Appends the edges of `text`'s lattice, in the order SentencePiece offers them.

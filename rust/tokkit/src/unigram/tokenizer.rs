@@ -15,6 +15,7 @@ use crate::formats::sentencepiece::{ModelProto, NormalizerSpec, Piece as ProtoPi
 use crate::normalize::{CharsMap, Normalizer, SPACE_SYMBOL};
 use crate::special::{Segment, SpecialSet, SpecialTokens};
 use rayon::prelude::*;
+use std::sync::Mutex;
 
 const DEFAULT_UNK_SURFACE: &str = " \u{2047} ";
 
@@ -27,6 +28,44 @@ pub struct SentencePiece {
     unk_surface: String,
     /// The file this came from, for writing back what tokkit does not interpret.
     proto: ModelProto,
+    pool: ScratchPool,
+}
+
+/// Scratch spaces, with their word caches, kept between calls: a call takes one (or makes
+/// one) and puts it back, so repeated calls reuse the cache and threads never share one.
+#[derive(Default)]
+struct ScratchPool(Mutex<Vec<Scratch>>);
+
+/// Scratch spaces kept at most; buffers beyond this many bytes are shrunk when returned.
+const POOL_SIZE: usize = 64;
+const KEPT_BUFFER: usize = 1 << 20;
+
+impl Clone for ScratchPool {
+    fn clone(&self) -> Self {
+        ScratchPool::default()
+    }
+}
+
+impl std::fmt::Debug for ScratchPool {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("ScratchPool")
+    }
+}
+
+impl ScratchPool {
+    fn with<T>(&self, work: impl FnOnce(&mut Scratch) -> T) -> T {
+        let taken = self.0.lock().unwrap_or_else(|e| e.into_inner()).pop();
+        let mut scratch = taken.unwrap_or_default();
+        let out = work(&mut scratch);
+        scratch.normalized.shrink_to(KEPT_BUFFER);
+        scratch.origins.shrink_to(KEPT_BUFFER / 8);
+        scratch.tokens.shrink_to(KEPT_BUFFER / 12);
+        let mut pool = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        if pool.len() < POOL_SIZE {
+            pool.push(scratch);
+        }
+        out
+    }
 }
 
 /// Scratch space kept between texts of one call or one batch worker.
@@ -91,7 +130,7 @@ impl SentencePiece {
                 .map(|(id, p)| (p.text.clone(), id as u32)),
         )?;
         let unk_surface = trainer.unk_surface.clone().unwrap_or_else(|| DEFAULT_UNK_SURFACE.to_string());
-        Ok(SentencePiece { model, normalizer, specials, unk_surface, proto })
+        Ok(SentencePiece { model, normalizer, specials, unk_surface, proto, pool: ScratchPool::default() })
     }
 
     /// A tokenizer from pieces and a normalizer (trained models, tokenizer.json models).
@@ -186,17 +225,18 @@ impl SentencePiece {
 
     /// Encodes any bytes; bytes that are not UTF-8 are read as U+FFFD, as SentencePiece does.
     pub fn encode_bytes(&self, bytes: &[u8]) -> Vec<u32> {
-        let mut scratch = Scratch::default();
-        let mut out = Vec::with_capacity(bytes.len() / 3 + 2);
-        self.segment(bytes, &mut scratch, false);
-        self.push_ids(&scratch, &mut out);
-        out
+        self.pool.with(|scratch| {
+            let mut out = Vec::with_capacity(bytes.len() / 3 + 2);
+            self.segment(bytes, scratch, false);
+            self.push_ids(scratch, &mut out);
+            out
+        })
     }
 
     /// Encodes `text`, turning the `allowed` special tokens into their ids and failing on
     /// any `disallowed` one.
     pub fn encode(&self, text: &str, allowed: &SpecialSet, disallowed: &SpecialSet) -> Result<Vec<u32>> {
-        self.encode_with(text, allowed, disallowed, &mut Scratch::default())
+        self.pool.with(|scratch| self.encode_with(text, allowed, disallowed, scratch))
     }
 
     fn encode_with(&self, text: &str, allowed: &SpecialSet, disallowed: &SpecialSet, scratch: &mut Scratch) -> Result<Vec<u32>> {
@@ -215,10 +255,18 @@ impl SentencePiece {
 
     /// Encodes many texts in parallel; the result is in input order.
     pub fn encode_batch(&self, texts: &[&str], allowed: &SpecialSet, disallowed: &SpecialSet) -> Result<Vec<Vec<u32>>> {
-        texts
-            .par_iter()
-            .map_init(Scratch::default, |scratch, text| self.encode_with(text, allowed, disallowed, scratch))
-            .collect()
+        let per_job = texts.len().div_ceil(rayon::current_num_threads() * 4).max(1);
+        let rows: Vec<Result<Vec<Vec<u32>>>> = texts
+            .par_chunks(per_job)
+            .map(|chunk| {
+                self.pool.with(|scratch| chunk.iter().map(|text| self.encode_with(text, allowed, disallowed, scratch)).collect())
+            })
+            .collect();
+        let mut out = Vec::with_capacity(texts.len());
+        for part in rows {
+            out.extend(part?);
+        }
+        Ok(out)
     }
 
     /// Like `encode`, with each token's byte range in `text`. Byte pieces of one unknown
