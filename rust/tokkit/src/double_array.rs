@@ -214,7 +214,8 @@ impl Builder {
         o < (1 << 21) || (o & 0xFF == 0 && o < (1 << 29))
     }
 
-    /// A base for the children of `node`: every `base ^ label` free and not the root.
+    /// A base for the children of `node`: every `base ^ label` free and not the root, and
+    /// the base itself not the root either (a NUL byte would step from the node to it).
     fn find_base(&mut self, node: usize, labels: &[u8]) -> usize {
         let mut candidate = self.head;
         for _ in 0..MAX_TRIES {
@@ -222,7 +223,8 @@ impl Builder {
                 break;
             }
             let base = candidate as usize ^ labels[0] as usize;
-            if !self.base_used[base]
+            if base != 0
+                && !self.base_used[base]
                 && Self::encodable(node, base)
                 && labels.iter().all(|&l| {
                     let i = base ^ l as usize;
