@@ -74,7 +74,10 @@ def _looks_like_path(item: object) -> bool:
         return True
     if not isinstance(item, str) or "\n" in item or len(item) > 4096:
         return False
-    return (_has_glob(item) and bool(glob.glob(item, recursive=True))) or Path(item).is_file()
+    try:
+        return (_has_glob(item) and bool(glob.glob(item, recursive=True))) or Path(item).is_file()
+    except OSError:  # a name too long for the file system: a document, not a path
+        return False
 
 
 def resolve_corpus(corpus: Corpus) -> Union[list[Path], Iterable[str]]:

@@ -190,6 +190,19 @@ impl PySentencePiece {
         run(py, || self.inner.encode_pieces(text, &allowed, &disallowed))
     }
 
+    /// The `k` best segmentations: (ids, score), best first.
+    fn nbest<'py>(&self, py: Python<'py>, text: &str, k: usize) -> PyResult<Vec<(Bound<'py, PyList>, f64)>> {
+        let found = run(py, || self.inner.nbest(text, k))?;
+        found.into_iter().map(|(ids, score)| Ok((self.ids.list(py, &ids)?, score))).collect()
+    }
+
+    /// A sampled segmentation (`nbest_size` -1: among all).
+    fn sample<'py>(&self, py: Python<'py>, text: &str, alpha: f64, nbest_size: i64, seed: u64) -> PyResult<Bound<'py, PyList>> {
+        let size = if nbest_size < 0 { None } else { Some(nbest_size as usize) };
+        let ids = run(py, || self.inner.sample(text, alpha, size, seed))?;
+        self.ids.list(py, &ids)
+    }
+
     /// The text of each token of `text`, as UTF-8 bytes.
     fn token_pieces<'py>(&self, py: Python<'py>, text: &str, allowed: &Bound<'py, PyAny>, disallowed: &Bound<'py, PyAny>) -> PyResult<Vec<Bound<'py, PyBytes>>> {
         let pieces = self.encode_as_pieces(py, text, allowed, disallowed)?;

@@ -8,6 +8,7 @@
 //! normalized as a sentence of its own (so it gets its own dummy prefix).
 
 use super::encode::{merge_unknowns, Token, ViterbiEncoder};
+use super::lattice::{Lattice, Rng};
 use super::model::{Algorithm, Piece, PieceModel};
 use super::spm_bpe;
 use crate::error::{Error, Result};
@@ -323,6 +324,66 @@ impl SentencePiece {
             }
         }
         Ok(out)
+    }
+
+    fn unigram_lattice(&self, text: &str, what: &str) -> Result<(Vec<u8>, Lattice)> {
+        if self.model.algorithm != Algorithm::Unigram {
+            return Err(Error::InvalidArgument(format!("{what} needs a Unigram model; this is a SentencePiece BPE model")));
+        }
+        let mut normalized = Vec::new();
+        self.normalizer.normalize(text.as_bytes(), &mut normalized, None);
+        let lattice = Lattice::new(&self.model, &normalized);
+        Ok((normalized, lattice))
+    }
+
+    /// The ids of a path through a lattice, post-processed as `encode` does.
+    fn path_ids(&self, normalized: &[u8], lattice: &Lattice, path: &[u32]) -> Vec<u32> {
+        let mut tokens: Vec<Token> = path
+            .iter()
+            .map(|&e| {
+                let edge = &lattice.edges[e as usize];
+                Token { start: edge.start, end: edge.end, id: edge.id }
+            })
+            .collect();
+        merge_unknowns(&mut tokens, self.model.unk_id());
+        let mut ids = Vec::with_capacity(tokens.len());
+        for token in &tokens {
+            self.push_token_ids(normalized, token, &mut ids);
+        }
+        ids
+    }
+
+    /// The `k` most likely segmentations of `text` (ordinary text), best first, each with
+    /// its score (the sum of its pieces' scores).
+    pub fn nbest(&self, text: &str, k: usize) -> Result<Vec<(Vec<u32>, f64)>> {
+        let (normalized, lattice) = self.unigram_lattice(text, "n-best encoding")?;
+        Ok(lattice.nbest(k).into_iter().map(|(path, score)| (self.path_ids(&normalized, &lattice, &path), score)).collect())
+    }
+
+    /// A segmentation of `text` drawn with probability ∝ P(segmentation)^alpha: among all
+    /// of them (`nbest_size` None) or among the `nbest_size` best.
+    pub fn sample(&self, text: &str, alpha: f64, nbest_size: Option<usize>, seed: u64) -> Result<Vec<u32>> {
+        let (normalized, lattice) = self.unigram_lattice(text, "sampling")?;
+        let mut rng = Rng::new(seed);
+        let path = match nbest_size {
+            None => lattice.sample(alpha, &mut rng),
+            Some(k) => {
+                let candidates = lattice.nbest(k);
+                let top = candidates.first().map_or(0.0, |c| c.1);
+                let weights: Vec<f64> = candidates.iter().map(|c| (alpha * (c.1 - top)).exp()).collect();
+                let mut draw = rng.uniform() * weights.iter().sum::<f64>();
+                let mut chosen = candidates.len().saturating_sub(1);
+                for (i, w) in weights.iter().enumerate() {
+                    if draw < *w {
+                        chosen = i;
+                        break;
+                    }
+                    draw -= w;
+                }
+                candidates.into_iter().nth(chosen).map(|c| c.0).unwrap_or_default()
+            }
+        };
+        Ok(self.path_ids(&normalized, &lattice, &path))
     }
 
     /// The text of a piece.
