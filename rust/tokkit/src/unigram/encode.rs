@@ -52,25 +52,99 @@ struct Edge {
     id: u32,
 }
 
-/// A cached word: its edges, its exact best path (as edge indices), the smallest gap
-/// between a best and a second-best candidate, and the largest path score magnitude.
-#[derive(Clone, Copy)]
+/// A cached word: its edges, its exact best path, the smallest gap between a best and a
+/// second-best candidate (rounded down), and the largest path score magnitude (rounded
+/// up). A path of up to `INLINE` pieces is kept in the entry itself, a longer one in
+/// `steps`: a cache hit on a common word then touches one hash-table slot and nothing else.
+#[derive(Clone, Copy, Default)]
 struct Cached {
+    gap: f32,
+    reach: f32,
     first_edge: u32,
-    edge_count: u32,
-    first_step: u32,
-    step_count: u32,
-    gap: f64,
-    reach: f64,
+    edge_count: u16,
+    path_len: u16,
+    /// Pieces (id, end) of a short path, or `first_step` in `.0` of the first for a long one.
+    path: [(u32, u32); INLINE],
+}
+
+const INLINE: usize = 2;
+
+/// A word as a hash key, its bytes inline when short (no pointer to follow on lookup).
+#[derive(Clone)]
+enum WordKey {
+    Inline(u8, [u8; 23]),
+    Heap(Box<[u8]>),
+}
+
+impl WordKey {
+    fn new(word: &[u8]) -> WordKey {
+        if word.len() <= 23 {
+            let mut bytes = [0u8; 23];
+            bytes[..word.len()].copy_from_slice(word);
+            WordKey::Inline(word.len() as u8, bytes)
+        } else {
+            WordKey::Heap(word.into())
+        }
+    }
+
+    fn bytes(&self) -> &[u8] {
+        match self {
+            WordKey::Inline(len, bytes) => &bytes[..*len as usize],
+            WordKey::Heap(bytes) => bytes,
+        }
+    }
+}
+
+impl PartialEq for WordKey {
+    fn eq(&self, other: &Self) -> bool {
+        self.bytes() == other.bytes()
+    }
+}
+
+impl Eq for WordKey {}
+
+impl std::hash::Hash for WordKey {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.bytes().hash(state)
+    }
+}
+
+impl std::borrow::Borrow<[u8]> for WordKey {
+    fn borrow(&self) -> &[u8] {
+        self.bytes()
+    }
+}
+
+/// A slot of the hot table: a short word (hash, length, bytes) and its entry.
+#[derive(Clone, Copy)]
+struct Hot {
+    hash: u64,
+    len: u8,
+    key: [u8; HOT_KEY],
+    cached: Cached,
+}
+
+/// Slots of the hot table, a direct-mapped cache in front of the hash map: the most
+/// frequent words (a few thousand cover most of a text) then cost one probe in a table
+/// that stays in the processor's cache, instead of a miss in a large hash map.
+const HOT_SLOTS: usize = 16384;
+const HOT_KEY: usize = 15;
+
+fn word_hash(word: &[u8]) -> u64 {
+    use std::hash::{BuildHasher, Hash, Hasher};
+    let mut hasher = rustc_hash::FxBuildHasher.build_hasher();
+    word.hash(&mut hasher);
+    hasher.finish()
 }
 
 /// Segments texts one after another, keeping a cache of word lattices and paths.
 #[derive(Default)]
 pub struct ViterbiEncoder {
-    cache: FxHashMap<Box<[u8]>, Cached>,
+    hot: Vec<Hot>,
+    cache: FxHashMap<WordKey, Cached>,
     edges: Vec<Edge>,
-    /// Edge indices (relative to their word's first edge) of cached best paths.
-    steps: Vec<u32>,
+    /// (id, end) of the pieces of cached paths longer than `INLINE`.
+    steps: Vec<(u32, u32)>,
     scratch_edges: Vec<Edge>,
     best32: Vec<(f32, u32)>,
     best64: Vec<(f64, f64, u32)>,
@@ -103,20 +177,25 @@ impl ViterbiEncoder {
         if word.len() > LONGEST_CACHED {
             return self.uncached(model, word, base, offset, out);
         }
-        let cached = match self.cache.get(word) {
-            Some(&cached) => cached,
-            None => self.analyse(model, word),
-        };
-        let edges = &self.edges[cached.first_edge as usize..(cached.first_edge + cached.edge_count) as usize];
+        let cached = self.lookup(model, word);
         if safe(&cached, base, word.len()) {
+            let len = cached.path_len as usize;
+            let path = if len <= INLINE {
+                &cached.path[..len]
+            } else {
+                let first = cached.path[0].0 as usize;
+                &self.steps[first..first + len]
+            };
             let mut score = base;
-            for &step in &self.steps[cached.first_step as usize..(cached.first_step + cached.step_count) as usize] {
-                let edge = edges[step as usize];
-                score += model.lattice_score(edge.id);
-                out.push(Token { start: offset + edge.start, end: offset + edge.end, id: edge.id });
+            let mut start = 0;
+            for &(id, end) in path {
+                score += model.lattice_score(id);
+                out.push(Token { start: offset + start, end: offset + end, id });
+                start = end;
             }
             return score;
         }
+        let edges = &self.edges[cached.first_edge as usize..cached.first_edge as usize + cached.edge_count as usize];
         let score = best_f32(model, edges, word.len(), base, &mut self.best32, &mut self.path);
         out.extend(self.path.iter().map(|&e| {
             let edge = edges[e as usize];
@@ -125,9 +204,38 @@ impl ViterbiEncoder {
         score
     }
 
+    /// The cache entry of a word, made if need be.
+    #[inline]
+    fn lookup(&mut self, model: &PieceModel, word: &[u8]) -> Cached {
+        if word.len() > HOT_KEY {
+            return match self.cache.get(word) {
+                Some(&cached) => cached,
+                None => self.analyse(model, word),
+            };
+        }
+        if self.hot.is_empty() {
+            let empty = Hot { hash: 0, len: u8::MAX, key: [0; HOT_KEY], cached: Cached::default() };
+            self.hot = vec![empty; HOT_SLOTS];
+        }
+        let hash = word_hash(word);
+        let slot = &self.hot[hash as usize & (HOT_SLOTS - 1)];
+        if slot.hash == hash && slot.len as usize == word.len() && &slot.key[..word.len()] == word {
+            return slot.cached;
+        }
+        let cached = match self.cache.get(word) {
+            Some(&cached) => cached,
+            None => self.analyse(model, word),
+        };
+        let mut key = [0; HOT_KEY];
+        key[..word.len()].copy_from_slice(word);
+        self.hot[hash as usize & (HOT_SLOTS - 1)] = Hot { hash, len: word.len() as u8, key, cached };
+        cached
+    }
+
     /// Builds and caches a word's lattice and exact best path.
     fn analyse(&mut self, model: &PieceModel, word: &[u8]) -> Cached {
         if self.edges.len() >= CACHE_MAX_EDGES {
+            self.hot.clear();
             self.cache.clear();
             self.edges.clear();
             self.steps.clear();
@@ -135,17 +243,28 @@ impl ViterbiEncoder {
         let first_edge = self.edges.len();
         build_lattice(model, word, &mut self.edges);
         let edges = &self.edges[first_edge..];
-        let first_step = self.steps.len();
-        let (gap, reach) = best_f64(model, edges, word.len(), &mut self.best64, &mut self.steps);
+        self.path.clear();
+        let (gap, reach) = best_f64(model, edges, word.len(), &mut self.best64, &mut self.path);
+        let pieces = self.path.iter().map(|&e| (edges[e as usize].id, edges[e as usize].end));
+        let mut path = [(0u32, 0u32); INLINE];
+        if self.path.len() <= INLINE {
+            for (slot, piece) in path.iter_mut().zip(pieces) {
+                *slot = piece;
+            }
+        } else {
+            path[0].0 = self.steps.len() as u32;
+            self.steps.extend(pieces);
+        }
         let cached = Cached {
+            // Rounded toward safety: the gap down, the magnitude up.
+            gap: (gap * (1.0 - 1e-6)) as f32,
+            reach: (reach * (1.0 + 1e-6)) as f32,
             first_edge: first_edge as u32,
-            edge_count: edges.len() as u32,
-            first_step: first_step as u32,
-            step_count: (self.steps.len() - first_step) as u32,
-            gap,
-            reach,
+            edge_count: edges.len() as u16,
+            path_len: self.path.len() as u16,
+            path,
         };
-        self.cache.insert(word.into(), cached);
+        self.cache.insert(WordKey::new(word), cached);
         cached
     }
 
@@ -185,8 +304,8 @@ fn next_word(text: &[u8], start: usize) -> usize {
 /// such ulps (an ulp being at most magnitude · 2^-23). A tie (gap 0) always fails it.
 #[inline]
 fn safe(cached: &Cached, base: f32, len: usize) -> bool {
-    let magnitude = base.abs() as f64 + cached.reach;
-    cached.gap > (len + 2) as f64 * magnitude * f32::EPSILON as f64
+    let magnitude = base.abs() + cached.reach;
+    cached.gap > (len + 2) as f32 * magnitude * (f32::EPSILON * 1.01)
 }
 
 /// Appends the edges of `text`'s lattice, in the order SentencePiece offers them.
