@@ -214,3 +214,24 @@ def test_save_then_load_gives_the_same_ids(tmp_path):
     again = tokkit.load(tmp_path / "t.model")
     text = botchan().read_text(encoding="utf-8")[:20000]
     assert again.encode(text) == tok.encode(text)
+
+
+# ---- the command line ------------------------------------------------------------------------
+
+
+def test_the_command_line_trains_and_saves_a_model(tmp_path, capsys):
+    from tokkit.cli import main
+
+    out = tmp_path / "cli.model"
+    main(["train", "unigram", str(botchan()), "--vocab-size", "500", "--out", str(out), "--quiet"])
+    assert tokkit.load(out).vocab_size == 500
+    assert "saved" in capsys.readouterr().out
+
+
+def test_the_command_line_reports_errors_without_a_traceback(tmp_path, capsys):
+    from tokkit.cli import main
+
+    with pytest.raises(SystemExit) as exit_:
+        main(["train", "unigram", str(tmp_path / "missing.txt"), "--vocab-size", "500", "--out", str(tmp_path / "x.model")])
+    assert exit_.value.code == 2
+    assert "no such corpus file" in capsys.readouterr().err

@@ -24,19 +24,19 @@ def _count_words(corpus: Corpus, *, errors: str, text_field: str, enabled: bool,
         bar = _bar(enabled, total=sum(p.stat().st_size for p in source), unit="B", unit_scale=True, desc="counting")
         try:
             counts.add_files([_file_spec(p, text_field) for p in source], errors=errors, threads=threads,
-                             progress=bar.update if bar else None)
+                             progress=bar.update if bar is not None else None)
         finally:
-            if bar:
+            if bar is not None:
                 bar.close()
     else:
         bar = _bar(enabled, unit="B", unit_scale=True, desc="counting")
         try:
             for batch in _batches(source):
                 counts.add_documents(batch, threads=threads)
-                if bar:
+                if bar is not None:
                     bar.update(sum(len(d) for d in batch))
         finally:
-            if bar:
+            if bar is not None:
                 bar.close()
     return counts
 
@@ -59,7 +59,7 @@ class _StageBars:
         self.bar.update(done - self.bar.n)
 
     def close(self) -> None:
-        if self.bar:
+        if self.bar is not None:
             self.bar.close()
             self.bar = None
 
