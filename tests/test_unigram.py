@@ -5,6 +5,8 @@ from __future__ import annotations
 import functools
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import tokkit
 from conftest import data_path
@@ -87,6 +89,23 @@ def test_sampling_options_are_checked():
         tok.sample_encode("hi", nbest_size=0)
     with pytest.raises(ValueError, match="nbest"):
         tok.encode_nbest("hi", 0)
+
+
+# ---- against the reference ------------------------------------------------------------------
+
+
+@functools.cache
+def small_model():
+    return tokkit.train_unigram([botchan()], vocab_size=300, character_coverage=0.995, show_progress=False)
+
+
+@settings(max_examples=300, deadline=None)
+@given(text=st.text(alphabet=st.sampled_from(list("theanosri  ,.'TH\u00e9\u5b57")), max_size=60))
+def test_segmentation_equals_the_reference(text):
+    from tokkit._reference import unigram as reference
+
+    tok = small_model()
+    assert tok.tokens(text) == reference.segment(tok._core.pieces(), text)
 
 
 # ---- the Tokenizer face ----------------------------------------------------------------------

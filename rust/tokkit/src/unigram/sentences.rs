@@ -67,7 +67,8 @@ fn split_evenly(text: &str) -> Vec<&str> {
     let mut parts = Vec::new();
     let mut rest = text;
     while rest.len() > PART {
-        let cut = rest[PART..].find('\n').map_or(rest.len(), |i| PART + i + 1);
+        // Searched as bytes: PART may fall inside a character, a line end never does.
+        let cut = rest.as_bytes()[PART..].iter().position(|&b| b == b'\n').map_or(rest.len(), |i| PART + i + 1);
         parts.push(&rest[..cut]);
         rest = &rest[cut..];
     }
@@ -119,6 +120,14 @@ mod tests {
         let mut words = Vec::new();
         for_each_word("▁the▁cat.▁▁", |w| words.push(w.to_string()));
         assert_eq!(words, ["▁the", "▁cat.", "▁", "▁"]);
+    }
+
+    #[test]
+    fn splits_large_documents_at_line_ends_whatever_the_characters() {
+        let line = "é“quoted”\n".repeat(200_000);
+        let parts = split_evenly(&line);
+        assert!(parts.len() > 1);
+        assert_eq!(parts.concat(), line);
     }
 
     #[test]
