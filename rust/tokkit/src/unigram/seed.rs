@@ -152,18 +152,23 @@ pub fn seed_pieces(
             stack.push((lcp, start));
         }
     }
-    let mut scored: Vec<(Vec<char>, u64)> = found
+    // Candidates stay (suffix, length, score) until the best are chosen: millions of
+    // them, so no string is made for one that is not kept.
+    let piece = |s: u32, len: usize| &text[s as usize..s as usize + len];
+    let mut scored: Vec<(u32, usize, u64)> = found
         .into_par_iter()
-        .filter_map(|(suffix, len, freq)| {
-            let s = suffix as usize;
-            let piece: Vec<char> = text[s..s + len].iter().map(|&c| char::from_u32(c).expect("chars")).collect();
-            rules.allows(&piece).then_some((piece, freq * len as u64))
+        .filter(|&(suffix, len, _)| {
+            let chars: Vec<char> = piece(suffix, len).iter().map(|&c| char::from_u32(c).expect("chars")).collect();
+            rules.allows(&chars)
         })
+        .map(|(suffix, len, freq)| (suffix, len, freq * len as u64))
         .collect();
-    scored.par_sort_unstable_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+    scored.par_sort_unstable_by(|a, b| b.2.cmp(&a.2).then_with(|| piece(a.0, a.1).cmp(piece(b.0, b.1))));
     scored.truncate(limit);
     let mut seeds: Vec<(String, f64)> = chars.iter().map(|&(c, n)| (c.to_string(), n as f64)).collect();
-    seeds.extend(scored.into_iter().map(|(piece, score)| (piece.into_iter().collect(), score as f64)));
+    seeds.extend(scored.into_iter().map(|(suffix, len, score)| {
+        (piece(suffix, len).iter().map(|&c| char::from_u32(c).expect("chars")).collect(), score as f64)
+    }));
     seeds
 }
 
