@@ -43,7 +43,7 @@ impl CharsMap {
             return Err(bad("shorter than its 4-byte header"));
         }
         let trie_size = u32::from_le_bytes([blob[0], blob[1], blob[2], blob[3]]) as usize;
-        if trie_size % 4 != 0 || trie_size > blob.len() - 4 {
+        if !trie_size.is_multiple_of(4) || trie_size > blob.len() - 4 {
             return Err(bad("its trie size does not fit the blob"));
         }
         let units = blob[4..4 + trie_size]

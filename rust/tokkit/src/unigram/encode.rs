@@ -131,10 +131,8 @@ const HOT_SLOTS: usize = 16384;
 const HOT_KEY: usize = 15;
 
 fn word_hash(word: &[u8]) -> u64 {
-    use std::hash::{BuildHasher, Hash, Hasher};
-    let mut hasher = rustc_hash::FxBuildHasher.build_hasher();
-    word.hash(&mut hasher);
-    hasher.finish()
+    use std::hash::BuildHasher;
+    rustc_hash::FxBuildHasher.hash_one(word)
 }
 
 /// Segments texts one after another, keeping a cache of word lattices and paths.

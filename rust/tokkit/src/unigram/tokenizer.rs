@@ -245,7 +245,7 @@ impl SentencePiece {
         for segment in self.specials.segments(text, allowed, disallowed)? {
             match segment {
                 Segment::Text { start, end } => {
-                    self.segment(text[start..end].as_bytes(), scratch, false);
+                    self.segment(&text.as_bytes()[start..end], scratch, false);
                     self.push_ids(scratch, &mut out);
                 }
                 Segment::Special { id, .. } => out.push(id),
@@ -279,7 +279,7 @@ impl SentencePiece {
         for segment in self.specials.segments(text, allowed, disallowed)? {
             match segment {
                 Segment::Text { start, end } => {
-                    self.segment(text[start..end].as_bytes(), &mut scratch, true);
+                    self.segment(&text.as_bytes()[start..end], &mut scratch, true);
                     for token in &scratch.tokens {
                         let span = (start + scratch.origins[token.start as usize], start + scratch.origins[token.end as usize]);
                         let first = ids.len();
@@ -309,7 +309,7 @@ impl SentencePiece {
         for segment in self.specials.segments(text, allowed, disallowed)? {
             match segment {
                 Segment::Text { start, end } => {
-                    self.segment(text[start..end].as_bytes(), &mut scratch, false);
+                    self.segment(&text.as_bytes()[start..end], &mut scratch, false);
                     for token in &scratch.tokens {
                         let surface = &scratch.normalized[token.start as usize..token.end as usize];
                         match self.model.byte_ids() {

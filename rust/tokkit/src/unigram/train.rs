@@ -7,8 +7,9 @@
 //! - pruning: each piece's loss is how much the corpus likelihood falls if its Viterbi
 //!   occurrences are re-segmented into its best alternative; the pieces with the smallest
 //!   loss go, keeping `shrinking_factor` of them, never a piece without alternative;
-//! until at most 1.1 × vocab_size pieces remain, then keep the best-scoring ones (and every
-//! covered character).
+//!
+//! until at most 1.1 × vocab_size pieces remain; then keep the best-scoring ones (and
+//! every covered character).
 //!
 //! Data: the distinct words with u64 counts (`sentences.rs`), in sorted order; one trie of
 //! all seeds, built once, with a score per seed (−∞ once a seed is gone). Each E-step or
