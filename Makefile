@@ -28,6 +28,7 @@ demo: build
 
 bench: build
 	$(PY) benches/encode.py
+	$(PY) benches/unigram.py
 
 clean:
 	rm -rf $(VENV) target

@@ -170,9 +170,9 @@ def markdown(results: dict, info: dict) -> str:
         f"| training time (s) | {fmt(t.get('seconds'), '{:.1f}')} | {fmt(s.get('seconds'), '{:.1f}')} | "
         f"{fmt(s.get('seconds', 0) / t['seconds'] if 'seconds' in t else None, '{:.2f}x faster')} |",
         f"| training peak RSS (MB) | {fmt(t.get('peak_rss_mb'), '{:.0f}')} | {fmt(s.get('peak_rss_mb'), '{:.0f}')} | |",
-        f"| held-out bytes per token | {fmt(qt.get('bytes_per_token'), '{:.4f}')} | "
+        f"| held-out bytes per token (higher is better) | {fmt(qt.get('bytes_per_token'), '{:.4f}')} | "
         f"{fmt(qs.get('bytes_per_token'), '{:.4f}')} | {fmt(qt.get('bytes_per_token', 0) / qs.get('bytes_per_token', 1) - 1, '{:+.2%}')} |",
-        f"| held-out log-likelihood per byte | {fmt(qt.get('log_likelihood_per_byte'), '{:.4f}')} | "
+        f"| held-out log-likelihood per byte (higher is better) | {fmt(qt.get('log_likelihood_per_byte'), '{:.4f}')} | "
         f"{fmt(qs.get('log_likelihood_per_byte'), '{:.4f}')} | "
         f"{fmt(qt.get('log_likelihood_per_byte', 0) / qs.get('log_likelihood_per_byte', 1) - 1, '{:+.2%}')} |",
         "",

@@ -299,30 +299,27 @@ impl SentencePiece {
     /// The pieces of `text` as SentencePiece names them: the piece text, the normalized
     /// text of an unknown piece, `<0xE3>` for a byte piece.
     pub fn encode_pieces(&self, text: &str, allowed: &SpecialSet, disallowed: &SpecialSet) -> Result<Vec<String>> {
-        let ids_and_surfaces = self.encode_surfaces(text, allowed, disallowed)?;
-        Ok(ids_and_surfaces.into_iter().map(|(_, s)| s).collect())
-    }
-
-    fn encode_surfaces(&self, text: &str, allowed: &SpecialSet, disallowed: &SpecialSet) -> Result<Vec<(u32, String)>> {
+        let segments = self.specials.segments(text, allowed, disallowed)?;
         let mut out = Vec::new();
-        let mut scratch = Scratch::default();
-        for segment in self.specials.segments(text, allowed, disallowed)? {
-            match segment {
-                Segment::Text { start, end } => {
-                    self.segment(&text.as_bytes()[start..end], &mut scratch, false);
-                    for token in &scratch.tokens {
-                        let surface = &scratch.normalized[token.start as usize..token.end as usize];
-                        match self.model.byte_ids() {
-                            Some(bytes) if token.id == self.model.unk_id() => {
-                                out.extend(surface.iter().map(|&b| (bytes[b as usize], self.model.piece(bytes[b as usize]).text.clone())))
+        self.pool.with(|scratch| {
+            for segment in segments {
+                match segment {
+                    Segment::Text { start, end } => {
+                        self.segment(&text.as_bytes()[start..end], scratch, false);
+                        for token in &scratch.tokens {
+                            let surface = &scratch.normalized[token.start as usize..token.end as usize];
+                            match self.model.byte_ids() {
+                                Some(bytes) if token.id == self.model.unk_id() => {
+                                    out.extend(surface.iter().map(|&b| self.model.piece(bytes[b as usize]).text.clone()))
+                                }
+                                _ => out.push(String::from_utf8_lossy(surface).into_owned()),
                             }
-                            _ => out.push((token.id, String::from_utf8_lossy(surface).into_owned())),
                         }
                     }
+                    Segment::Special { id, .. } => out.push(self.model.piece(id).text.clone()),
                 }
-                Segment::Special { id, .. } => out.push((id, self.model.piece(id).text.clone())),
             }
-        }
+        });
         Ok(out)
     }
 
