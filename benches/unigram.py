@@ -152,6 +152,13 @@ def meta(quick: bool, corpus: Path) -> dict:
     }
 
 
+def gain(ours: dict, theirs: dict, key: str):
+    """tokkit's figure relative to sentencepiece's: positive when tokkit's is higher."""
+    if key not in ours or key not in theirs:
+        return None
+    return (ours[key] - theirs[key]) / abs(theirs[key])
+
+
 def markdown(results: dict, info: dict) -> str:
     t, s = results["train"]["tokkit"], results["train"]["sentencepiece"]
     qt, qs = results["quality"]["tokkit"], results["quality"]["sentencepiece"]
@@ -174,7 +181,7 @@ def markdown(results: dict, info: dict) -> str:
         f"{fmt(qs.get('bytes_per_token'), '{:.4f}')} | {fmt(qt.get('bytes_per_token', 0) / qs.get('bytes_per_token', 1) - 1, '{:+.2%}')} |",
         f"| held-out log-likelihood per byte (higher is better) | {fmt(qt.get('log_likelihood_per_byte'), '{:.4f}')} | "
         f"{fmt(qs.get('log_likelihood_per_byte'), '{:.4f}')} | "
-        f"{fmt(qt.get('log_likelihood_per_byte', 0) / qs.get('log_likelihood_per_byte', 1) - 1, '{:+.2%}')} |",
+        f"{fmt(gain(qt, qs, 'log_likelihood_per_byte'), '{:+.2%}')} |",
         "",
         "Encoding with sentencepiece's trained model (loaded by both), 10 MB of Gutenberg text; MB/s of UTF-8 input.",
         "",
