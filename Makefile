@@ -35,6 +35,7 @@ demo: build
 bench: build $(VENV)/.test
 	$(PY) benches/encode.py
 	$(PY) benches/train.py
+	$(PY) benches/unigram.py
 
 clean:
 	rm -rf $(VENV) target

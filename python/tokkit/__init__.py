@@ -2,7 +2,7 @@
 
 >>> import tokkit
 >>> tok = tokkit.get_encoding("cl100k_base")          # like tiktoken.get_encoding
->>> tok = tokkit.load("some/tokenizer/file")          # .tiktoken or tokkit JSON
+>>> tok = tokkit.load("some/tokenizer/file")          # .tiktoken, .model, tokenizer.json, tokkit JSON
 >>> ids = tok.encode("hello world"); tok.decode(ids)
 >>> report = tokkit.compare({"cl100k": tok}, pivot="eng")   # on the bundled sample
 """
@@ -12,6 +12,7 @@ from .encodings import get_encoding, list_encoding_names
 from .formats import from_tiktoken, load
 from .tokenizer import Tokenizer
 from .train import PreTokenCounts, count_pre_tokens, train_bpe
+from .train_unigram import train_unigram
 
 __all__ = [
     "PreTokenCounts",
@@ -23,5 +24,6 @@ __all__ = [
     "list_encoding_names",
     "load",
     "train_bpe",
+    "train_unigram",
 ]
 __version__ = "0.1.0"

@@ -67,6 +67,8 @@ def _parser() -> argparse.ArgumentParser:
     bpe.add_argument("--errors", choices=["strict", "replace"], default="strict", help="invalid UTF-8 handling")
     bpe.add_argument("--text-field", default="text", help="JSON Lines field holding the text")
     bpe.add_argument("--quiet", action="store_true", help="no progress bars")
+    bpe.set_defaults(run=_train)
+    _add_train_unigram(kinds)
 
     encode = command("encode", "encode text into token ids")
     encode.add_argument("text", nargs="*", help="texts to encode (default: read stdin)")
@@ -109,6 +111,45 @@ def _tokenizer(spec: str):
         raise FileNotFoundError(f"no tokenizer file {spec!r} (nor an encoding of that name: "
                                 f"{', '.join(sorted(ENCODINGS))})")
     return tokkit.load(spec)
+
+
+def _add_train_unigram(kinds) -> None:
+    unigram = kinds.add_parser("unigram", help="a Unigram language model, as SentencePiece trains it",
+                               description="Train a Unigram tokenizer and save it (a .model file loads in "
+                                           "sentencepiece too).",
+                               epilog="examples:\n  tokkit train unigram corpus.txt --vocab-size 8000 --out unigram.model",
+                               formatter_class=argparse.RawDescriptionHelpFormatter)
+    unigram.add_argument("corpus", nargs="+", help="text files or globs (plain, .gz, or .jsonl with --text-field)")
+    unigram.add_argument("--vocab-size", type=int, required=True, help="pieces in all, meta and special ones included")
+    unigram.add_argument("--out", required=True, help="where to save: .model (SentencePiece) or any other name")
+    unigram.add_argument("--character-coverage", type=float, default=0.9995)
+    unigram.add_argument("--max-piece-length", type=int, default=16)
+    unigram.add_argument("--split-digits", action="store_true")
+    unigram.add_argument("--byte-fallback", action="store_true")
+    unigram.add_argument("--special-token", action="append", default=[], metavar="TOKEN",
+                         help="a control piece after <unk> <s> </s> (repeat for more)")
+    unigram.add_argument("--shrinking-factor", type=float, default=0.75)
+    unigram.add_argument("--num-sub-iterations", type=int, default=2)
+    unigram.add_argument("--threads", type=int, help="default: all cores")
+    unigram.add_argument("--text-field", default="text", help="JSON Lines field holding the text")
+    unigram.add_argument("--errors", choices=["strict", "replace"], default="strict", help="invalid UTF-8 handling")
+    unigram.add_argument("--quiet", action="store_true", help="no progress bars")
+    unigram.set_defaults(run=_train_unigram)
+
+
+def _train_unigram(args) -> None:
+    from tokkit.train import corpus_files
+    from tokkit.train_unigram import train_unigram
+
+    tok = train_unigram(
+        corpus_files(args.corpus), vocab_size=args.vocab_size, character_coverage=args.character_coverage,
+        max_piece_length=args.max_piece_length, split_digits=args.split_digits, byte_fallback=args.byte_fallback,
+        special_tokens=args.special_token, shrinking_factor=args.shrinking_factor,
+        num_sub_iterations=args.num_sub_iterations, show_progress=not args.quiet, threads=args.threads,
+        errors=args.errors, text_field=args.text_field,
+    )
+    tok.save(args.out)
+    print(f"trained {tok.vocab_size} pieces; saved to {args.out}", file=sys.stderr)
 
 
 def _train(args) -> None:
@@ -218,7 +259,7 @@ def _demo(args) -> None:
     run(out=Path(args.out), quick=args.quick)
 
 
-HANDLERS = {"train": _train, "encode": _encode, "decode": _decode, "inspect": _inspect, "convert": _convert,
+HANDLERS = {"train": lambda args: args.run(args), "encode": _encode, "decode": _decode, "inspect": _inspect, "convert": _convert,
             "bench": _bench, "compare": compare_cli.run, "demo": _demo}
 
 

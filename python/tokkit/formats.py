@@ -4,7 +4,9 @@
 - a ``.tiktoken`` rank file (``base64 rank`` lines); official files are recognised by
   their SHA-256, others need ``from_tiktoken(path, pattern=...)`` or a ``<path>.json``
   sidecar written by ``Tokenizer.save``;
-- tokkit's own JSON format (``{"format": "tokkit", ...}``).
+- tokkit's own JSON format (``{"format": "tokkit", ...}``);
+- a SentencePiece ``.model`` protocol buffer (Unigram or BPE);
+- a HuggingFace ``tokenizer.json`` with a Unigram model (t5-small, say).
 """
 
 from __future__ import annotations
@@ -92,11 +94,22 @@ def load(path: PathLike) -> Tokenizer:
         return _load_tiktoken(Path(path), contents)
     if kind == "tokkit":
         return _load_native(Path(path), contents)
+    if kind == "sentencepiece":
+        from .sentencepiece import from_model_bytes
+
+        return from_model_bytes(contents, source_name=str(path))
+    if kind == "hf_unigram":
+        from .sentencepiece import from_hf_unigram
+
+        return from_hf_unigram(json.loads(contents), name=Path(path).parent.name or Path(path).stem)
     raise ValueError(f"{path}: {kind}")
 
 
 def sniff(contents: bytes) -> str:
-    """What a file is: "tiktoken", "tokkit", or a sentence saying why it is neither."""
+    """What a file is: "tiktoken", "tokkit", "sentencepiece", "hf_unigram", or a sentence
+    saying why it is none of them."""
+    if _looks_like_model_proto(contents):
+        return "sentencepiece"
     head = contents[:4096].lstrip()
     if head.startswith(b"{"):
         try:
@@ -105,6 +118,11 @@ def sniff(contents: bytes) -> str:
             return f"looks like JSON but does not parse ({e})"
         if isinstance(data, dict) and data.get("format") == "tokkit":
             return "tokkit"
+        if isinstance(data, dict) and isinstance(data.get("model"), dict):
+            from .sentencepiece import is_hf_unigram
+
+            if is_hf_unigram(data["model"]):
+                return "hf_unigram"
         if isinstance(data, dict) and "model" in data and "pre_tokenizer" in data:
             return "a HuggingFace tokenizer.json, which this version of tokkit cannot load yet"
         return "a JSON file that is not a tokenizer tokkit knows"
@@ -112,6 +130,17 @@ def sniff(contents: bytes) -> str:
     if _TIKTOKEN_LINE.match(first_line):
         return "tiktoken"
     return "not a tokenizer file tokkit knows (expected a .tiktoken rank file or tokkit JSON)"
+
+
+def _looks_like_model_proto(contents: bytes) -> bool:
+    """A SentencePiece ModelProto starts with its first piece: field 1, length-delimited
+    (0x0A), whose own first field is the piece text (0x0A again) after a length varint."""
+    if len(contents) < 4 or contents[0] != 0x0A:
+        return False
+    i = 1
+    while i < min(len(contents), 6) and contents[i] & 0x80:
+        i += 1
+    return i + 1 < len(contents) and contents[i + 1] == 0x0A
 
 
 def _load_tiktoken(path: Path, contents: bytes) -> Tokenizer:
@@ -158,6 +187,15 @@ def _load_native(path: Path, contents: bytes) -> Tokenizer:
 def save(tokenizer: Tokenizer, path: PathLike) -> None:
     path = Path(path)
     core = tokenizer._core
+    if path.suffix == ".model":
+        from .sentencepiece import model_bytes
+
+        path.write_bytes(model_bytes(tokenizer))
+        return
+    if not hasattr(core, "model_kind"):
+        raise ValueError(
+            f"{tokenizer.name!r} is a SentencePiece model; save it as a .model file (e.g. {path.stem + '.model'!r})"
+        )
     meta = {"name": tokenizer.name, "pattern": tokenizer.pattern, "special_tokens": tokenizer.special_tokens}
     if path.suffix == ".tiktoken":
         path.write_bytes(core.to_tiktoken())

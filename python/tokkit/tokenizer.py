@@ -8,7 +8,7 @@ engine with the GIL released, so one Tokenizer can be shared by many threads.
 from __future__ import annotations
 
 import os
-from typing import AbstractSet, Collection, Iterable, Literal, Sequence, Union
+from typing import AbstractSet, Collection, Iterable, Literal, Optional, Sequence, Union
 
 import numpy as np
 
@@ -55,7 +55,19 @@ class Tokenizer:
         return (loads, (dumps(self),))
 
     def __repr__(self) -> str:
-        return f"<tokkit.Tokenizer {self.name!r}: byte-level BPE, {self.vocab_size} ids>"
+        return f"<tokkit.Tokenizer {self.name!r}: {self.model_type}, {self.vocab_size} ids>"
+
+    @property
+    def model_type(self) -> str:
+        """What kind of model this is: "byte-level BPE", "SentencePiece Unigram" or
+        "SentencePiece BPE"."""
+        kind = getattr(self._core, "model_type", None)
+        return {"unigram": "SentencePiece Unigram", "bpe": "SentencePiece BPE"}.get(kind, "byte-level BPE")
+
+    def _unigram_core(self, what: str):
+        if getattr(self._core, "model_type", None) != "unigram":
+            raise TypeError(f"{what} needs a Unigram model; {self.name!r} is a {self.model_type} tokenizer")
+        return self._core
 
     # ---- what it is -------------------------------------------------------------------
 
@@ -71,8 +83,9 @@ class Tokenizer:
         return dict(self._core.special_tokens)
 
     @property
-    def pattern(self) -> str:
-        """The pre-tokenizer's regular expression."""
+    def pattern(self) -> Optional[str]:
+        """The pre-tokenizer's regular expression (None for SentencePiece models, which
+        have none)."""
         return self._core.pattern
 
     # ---- encoding ---------------------------------------------------------------------
@@ -188,6 +201,50 @@ class Tokenizer:
         except UnicodeEncodeError:
             return self._core.pre_tokens(_without_surrogates(text))
 
+    # ---- Unigram: normalization, n-best, sampling ---------------------------------------
+
+    def normalize(self, text: str) -> str:
+        """The text a SentencePiece model segments: normalized, spaces as ``▁``.
+
+        >>> tok.normalize("  Hello   world")          # doctest: +SKIP
+        '▁Hello▁world'
+        """
+        if not hasattr(self._core, "normalize"):
+            raise TypeError(f"normalize needs a SentencePiece model; {self.name!r} is a {self.model_type} tokenizer")
+        return self._core.normalize(_without_surrogates(_check_text(text)))
+
+    def encode_nbest(self, text: str, nbest: int) -> list[tuple[list[int], float]]:
+        """The ``nbest`` most likely segmentations of ``text`` (Unigram models), best
+        first, each with its log-probability (the sum of its pieces' scores).
+
+        >>> [ids for ids, score in tok.encode_nbest("hello", 2)]   # doctest: +SKIP
+        [[3, 4], [3, 7, 8]]
+        """
+        core = self._unigram_core("encode_nbest")
+        if not isinstance(nbest, int) or isinstance(nbest, bool) or nbest < 1:
+            raise ValueError(f"nbest must be a positive int, not {nbest!r}")
+        return core.nbest(_without_surrogates(_check_text(text)), nbest)
+
+    def sample_encode(self, text: str, *, alpha: float = 0.1, nbest_size: int = -1, seed: Optional[int] = None) -> list[int]:
+        """A segmentation of ``text`` drawn at random (subword regularization; Unigram
+        models): with probability proportional to ``P(segmentation) ** alpha``, among all
+        segmentations (``nbest_size=-1``) or among the ``nbest_size`` best. The same
+        ``seed`` gives the same draw; ``seed=None`` draws a fresh one.
+
+        >>> tok.sample_encode("hello", alpha=0.5, seed=1)   # doctest: +SKIP
+        [3, 7, 8]
+        """
+        core = self._unigram_core("sample_encode")
+        if not isinstance(alpha, (int, float)) or isinstance(alpha, bool) or not alpha > 0:
+            raise ValueError(f"alpha must be a positive number, not {alpha!r}")
+        if not isinstance(nbest_size, int) or isinstance(nbest_size, bool) or nbest_size == 0 or nbest_size < -1:
+            raise ValueError(f"nbest_size must be -1 (all segmentations) or a positive int, not {nbest_size!r}")
+        if seed is None:
+            seed = int.from_bytes(os.urandom(8), "little")
+        elif not isinstance(seed, int) or isinstance(seed, bool) or seed < 0:
+            raise ValueError(f"seed must be a non-negative int or None, not {seed!r}")
+        return core.sample(_without_surrogates(_check_text(text)), float(alpha), nbest_size, seed % 2**64)
+
     # ---- decoding ---------------------------------------------------------------------
 
     def decode_bytes(self, ids: TokenIds) -> bytes:
@@ -225,7 +282,8 @@ class Tokenizer:
         """Saves the tokenizer; ``tokkit.load(path)`` reads it back.
 
         ``*.tiktoken`` writes tiktoken's rank file plus ``<path>.json`` with the pattern and
-        special tokens; any other name writes tokkit's own JSON format.
+        special tokens; ``*.model`` writes a SentencePiece model (SentencePiece models only,
+        which save only so); any other name writes tokkit's own JSON format.
         """
         from .formats import save
 

@@ -82,7 +82,7 @@ def _looks_like_path(item: object) -> bool:
         return False
     try:
         return (_has_glob(item) and bool(glob.glob(item, recursive=True))) or Path(item).is_file()
-    except OSError:  # e.g. a document longer than a file name may be
+    except OSError:  # a name too long for the file system: a document, not a path
         return False
 
 
@@ -227,19 +227,19 @@ def count_pre_tokens(
         bar = _bar(enabled, total=total, unit="B", unit_scale=True, desc="counting")
         try:
             core.add_files([_file_spec(p, text_field) for p in source], errors=errors, threads=threads,
-                           progress=bar.update if bar else None)
+                           progress=bar.update if bar is not None else None)
         finally:
-            if bar:
+            if bar is not None:
                 bar.close()
     else:
         bar = _bar(enabled, unit="B", unit_scale=True, desc="counting")
         try:
             for batch in _batches(source):
                 core.add_documents(batch, threads=threads)
-                if bar:
+                if bar is not None:
                     bar.update(sum(len(d) for d in batch))
         finally:
-            if bar:
+            if bar is not None:
                 bar.close()
     return PreTokenCounts(core)
 

@@ -131,4 +131,6 @@ def run(args) -> None:
     if swept is not None:
         print()
         print(swept.table())
+        for name, why in swept.impossible.items():
+            print(f"{name}: not trained ({why})", file=sys.stderr)
     print(f"\nwrote {len(written)} files to {args.out}; open {Path(args.out) / 'index.html'}", file=sys.stderr)

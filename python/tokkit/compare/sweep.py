@@ -18,7 +18,7 @@ import csv
 import json
 import time
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Optional, Sequence
 
 from . import metrics
@@ -98,6 +98,8 @@ class Sweep:
     held_out: list[int]
     points: list[dict]
     report: Report
+    #: strategy-size → why it could not be trained (left out of points and report)
+    impossible: dict = field(default_factory=dict)
 
     def table(self) -> Table:
         formats = {**FORMATS, "actual_vocab_size": whole, "train_seconds": number(2)}
@@ -107,11 +109,12 @@ class Sweep:
                      title=f"Sweep: measured on held-out lines {self.held_out} (pivot {self.report.pivot})")
 
     def to_markdown(self) -> str:
-        return self.table().to_markdown(title_level=2) + "\n"
+        notes = "".join(f"- {name}: not trained ({why})\n" for name, why in self.impossible.items())
+        return self.table().to_markdown(title_level=2) + "\n" + (f"\n{notes}" if notes else "")
 
     def to_json(self) -> str:
-        return json.dumps({"strategies": self.strategies, "vocab_sizes": self.vocab_sizes,
-                           "held_out": self.held_out, "points": self.points}, ensure_ascii=False, indent=1)
+        return json.dumps({"strategies": self.strategies, "vocab_sizes": self.vocab_sizes, "held_out": self.held_out,
+                           "points": self.points, "impossible": self.impossible}, ensure_ascii=False, indent=1)
 
     def to_csv(self, path) -> None:
         with open(path, "w", encoding="utf-8", newline="") as f:
@@ -155,25 +158,33 @@ def sweep(
     if not test or len(test) == n_lines:
         raise ValueError(f"{n_lines} lines cannot be split with held_out={held_out}; use more lines")
     training = _training_text(data.select_lines([i for i in range(n_lines) if i not in set(test)]))
-    trained, seconds = {}, {}
+    trained, seconds, impossible = {}, {}, {}
     for strategy in chosen:
         for size in sizes:
             name = f"{strategy}-{size}"
             start = time.perf_counter()
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore", UserWarning)  # "too few pairs": the table shows the size reached
-                trained[name] = STRATEGIES[strategy].train(training, size)
+            try:
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore", UserWarning)  # "too few pairs": the table shows the size reached
+                    trained[name] = STRATEGIES[strategy].train(training, size)
+            except ValueError as error:  # e.g. a Unigram smaller than the corpus's alphabet
+                impossible[name] = str(error)
+                continue
             seconds[name] = time.perf_counter() - start
+    if not trained:
+        raise ValueError("no strategy could be trained at these sizes: " + "; ".join(impossible.values()))
     report = compare(trained, corpus=data.select_lines(test), pivot=pivot, alpha=alpha)
     points = []
     for strategy in chosen:
         for size in sizes:
             name = f"{strategy}-{size}"
+            if name in impossible:
+                continue
             summary = report.summaries[name]
             points.append({"strategy": strategy, "vocab_size": size, "actual_vocab_size": trained[name].vocab_size,
                            **{key: summary[key] for key in SWEEP_MEASURES if key in summary},
                            "train_seconds": seconds[name]})
-    return Sweep(chosen, sizes, test, points, report)
+    return Sweep(chosen, sizes, test, points, report, impossible)
 
 
 def _training_text(corpus: ParallelCorpus) -> dict:

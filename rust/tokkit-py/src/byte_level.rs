@@ -1,10 +1,9 @@
 //! `tokkit._core.ByteLevelBpe`: tiktoken-style byte-level BPE.
 
-use crate::convert::{char_spans, id_array, ids_from, run, special_set, to_py_err, IdObjects};
-use numpy::PyArray1;
+use crate::convert::{char_spans, ids_from, rows_to_python, run, special_set, to_py_err, IdObjects};
 use pyo3::prelude::*;
 use pyo3::pybacked::PyBackedStr;
-use pyo3::types::{PyBytes, PyList, PyTuple};
+use pyo3::types::{PyBytes, PyList};
 use tokkit::bpe::{ByteLevelBpe, MergeList, Model, Ranks};
 use tokkit::formats::tiktoken;
 use tokkit::pretokenize::PreTokenizer;
@@ -118,24 +117,7 @@ impl PyByteLevelBpe {
         let disallowed = special_set(disallowed, "disallowed_special")?;
         let refs: Vec<&str> = texts.iter().map(|t| &**t).collect();
         let rows = run(py, || self.inner.encode_batch(&refs, &allowed, &disallowed))?;
-        if flat {
-            let (ids, offsets) = py.detach(|| {
-                let mut offsets = Vec::with_capacity(rows.len() + 1);
-                offsets.push(0u64);
-                let total = rows.iter().map(Vec::len).sum();
-                let mut ids = Vec::with_capacity(total);
-                for row in rows {
-                    ids.extend_from_slice(&row);
-                    offsets.push(ids.len() as u64);
-                }
-                (ids, offsets)
-            });
-            let pair = PyTuple::new(py, [id_array(py, ids).into_any(), PyArray1::from_vec(py, offsets).into_any()])?;
-            Ok(pair.into_any())
-        } else {
-            let arrays = rows.into_iter().map(|row| id_array(py, row));
-            Ok(PyList::new(py, arrays)?.into_any())
-        }
+        rows_to_python(py, rows, flat)
     }
 
     /// Ids and the character span of each token in `text`.

@@ -3,7 +3,7 @@
 use numpy::{PyArray1, PyReadonlyArray1};
 use pyo3::exceptions::{PyKeyboardInterrupt, PyOSError, PyRuntimeError, PyTypeError, PyValueError};
 use pyo3::prelude::*;
-use pyo3::types::{PyString, PyList};
+use pyo3::types::{PyList, PyString, PyTuple};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::OnceLock;
 use tokkit::special::SpecialSet;
@@ -151,6 +151,29 @@ pub fn resolve_pattern(pattern: &str) -> PyResult<String> {
 /// A NumPy uint32 array that takes ownership of `ids`.
 pub fn id_array(py: Python<'_>, ids: Vec<u32>) -> Bound<'_, PyArray1<u32>> {
     PyArray1::from_vec(py, ids)
+}
+
+/// Rows of ids as a list of uint32 arrays, or with `flat` as one array of all ids and a
+/// uint64 array of row offsets (row i is ids[o[i]:o[i+1]]).
+pub fn rows_to_python(py: Python<'_>, rows: Vec<Vec<u32>>, flat: bool) -> PyResult<Bound<'_, PyAny>> {
+    if flat {
+        let (ids, offsets) = py.detach(|| {
+            let mut offsets = Vec::with_capacity(rows.len() + 1);
+            offsets.push(0u64);
+            let total = rows.iter().map(Vec::len).sum();
+            let mut ids = Vec::with_capacity(total);
+            for row in rows {
+                ids.extend_from_slice(&row);
+                offsets.push(ids.len() as u64);
+            }
+            (ids, offsets)
+        });
+        let pair = PyTuple::new(py, [id_array(py, ids).into_any(), PyArray1::from_vec(py, offsets).into_any()])?;
+        Ok(pair.into_any())
+    } else {
+        let arrays = rows.into_iter().map(|row| id_array(py, row));
+        Ok(PyList::new(py, arrays)?.into_any())
+    }
 }
 
 /// One Python int per token id, made once per tokenizer, so that returning a list of ids

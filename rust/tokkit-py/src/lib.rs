@@ -3,6 +3,7 @@
 
 mod byte_level;
 mod convert;
+mod sentencepiece;
 mod training;
 
 use pyo3::prelude::*;
@@ -11,6 +12,7 @@ use pyo3::prelude::*;
 fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<byte_level::PyByteLevelBpe>()?;
     m.add_class::<training::PyPreTokenCounts>()?;
+    sentencepiece::register(m)?;
     m.add_function(wrap_pyfunction!(convert::pre_tokenize, m)?)?;
     m.add_function(wrap_pyfunction!(convert::resolve_pattern, m)?)?;
     m.add_function(wrap_pyfunction!(training::train_bpe_parity, m)?)?;

@@ -14,7 +14,7 @@ use tokkit::Error;
 
 /// Calls a Python progress callback (with the GIL) and turns a pending Ctrl-C into an
 /// interrupt of the engine's work.
-fn report(callback: &Option<Py<PyAny>>, amount: u64) -> tokkit::Result<()> {
+pub(crate) fn report(callback: &Option<Py<PyAny>>, amount: u64) -> tokkit::Result<()> {
     Python::attach(|py| {
         if let Some(callback) = callback {
             callback.call1(py, (amount,)).map_err(|_| Error::Interrupted)?;
@@ -24,7 +24,7 @@ fn report(callback: &Option<Py<PyAny>>, amount: u64) -> tokkit::Result<()> {
 }
 
 /// Runs `work` on a rayon pool of `threads` threads (all cores if None).
-fn with_threads<T: Send>(threads: Option<usize>, work: impl FnOnce() -> tokkit::Result<T> + Send) -> tokkit::Result<T> {
+pub(crate) fn with_threads<T: Send>(threads: Option<usize>, work: impl FnOnce() -> tokkit::Result<T> + Send) -> tokkit::Result<T> {
     match threads {
         None => work(),
         Some(n) => rayon::ThreadPoolBuilder::new()
@@ -173,7 +173,7 @@ fn tokenizer(trained: Trained, pre: PreTokenizer, special_tokens: Vec<String>) -
     ByteLevelBpe::new(model, pre, specials)
 }
 
-fn utf8_errors(errors: &str) -> PyResult<Utf8Errors> {
+pub(crate) fn utf8_errors(errors: &str) -> PyResult<Utf8Errors> {
     match errors {
         "strict" => Ok(Utf8Errors::Strict),
         "replace" => Ok(Utf8Errors::Replace),

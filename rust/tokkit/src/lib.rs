@@ -3,9 +3,12 @@
 pub mod bpe;
 pub mod corpus;
 pub mod count;
+pub mod double_array;
 pub mod error;
 pub mod formats;
+pub mod normalize;
 pub mod pretokenize;
 pub mod special;
+pub mod unigram;
 
 pub use error::{Error, Result};

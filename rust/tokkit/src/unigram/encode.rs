@@ -1,0 +1,469 @@
+//! Viterbi segmentation of normalized text into pieces, exactly as SentencePiece computes
+//! it, and faster.
+//!
+//! The lattice: a node at every character boundary, an edge for every piece of the trie
+//! starting there (UNUSED pieces excepted), and an unknown-piece edge (scored
+//! min_score − 10) over a character no one-character piece covers. The best path keeps,
+//! for each offset, the best score of a path ending there, offered edges in order of
+//! start (then length), a later one replacing the kept one only when strictly higher.
+//! SentencePiece does this in single precision: scores and sums are floats, so on long
+//! texts, where sums grow large and floats coarse, near ties go whichever way rounding
+//! sends them. `best_f32` follows that arithmetic to the bit. O(n · longest piece).
+//!
+//! Words apart: when no piece has a `▁` after another character (true of every model
+//! trained with split_by_whitespace), the best path breaks before each word's `▁`, so a
+//! word's segmentation depends on the rest of the text only through the score it starts
+//! from. Each distinct word gets, once, its lattice's edges (no more trie walks for it)
+//! and its best path in exact arithmetic from score 0 with the smallest gap between the
+//! best and second-best candidate at any offset (`best_f64`). Where the word recurs, the
+//! cached path is the float path too if the gap exceeds what rounding from the actual
+//! start score can move (`safe`); its float end score is then replayed, addition for
+//! addition. Otherwise the float best path runs over the cached edges. Natural text
+//! repeats its words, so most words cost a hash lookup and a few additions.
+//!
+//! Rejected: double-precision sums (what the arithmetic "should" be) pick differently from
+//! SentencePiece on near ties, e.g. "Fonseca" as on|se|ca or ons|e|ca after a long
+//! paragraph; a lattice with per-edge predecessors (SentencePiece's sampling lattice)
+//! rounds differently again.
+
+use super::model::PieceModel;
+use crate::normalize::{lead_len, SPACE_SYMBOL};
+use rustc_hash::FxHashMap;
+
+const NONE: u32 = u32::MAX;
+/// Words longer than this (in bytes) are not cached.
+const LONGEST_CACHED: usize = 96;
+/// The cache is emptied when it holds this many edges.
+const CACHE_MAX_EDGES: usize = 1 << 23;
+
+/// A piece of a segmentation: normalized bytes `start..end`, and its id.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Token {
+    pub start: u32,
+    pub end: u32,
+    pub id: u32,
+}
+
+/// A lattice edge: bytes `start..end` of a word, and its piece.
+#[derive(Clone, Copy, Debug)]
+struct Edge {
+    start: u32,
+    end: u32,
+    id: u32,
+}
+
+/// A cached word: its edges, its exact best path, the smallest gap between a best and a
+/// second-best candidate (rounded down), and the largest path score magnitude (rounded
+/// up). A path of up to `INLINE` pieces is kept in the entry itself, a longer one in
+/// `steps`: a cache hit on a common word then touches one hash-table slot and nothing else.
+#[derive(Clone, Copy, Default)]
+struct Cached {
+    gap: f32,
+    reach: f32,
+    first_edge: u32,
+    edge_count: u16,
+    path_len: u16,
+    /// Pieces (id, end) of a short path, or `first_step` in `.0` of the first for a long one.
+    path: [(u32, u32); INLINE],
+}
+
+const INLINE: usize = 2;
+
+/// A word as a hash key, its bytes inline when short (no pointer to follow on lookup).
+#[derive(Clone)]
+enum WordKey {
+    Inline(u8, [u8; 23]),
+    Heap(Box<[u8]>),
+}
+
+impl WordKey {
+    fn new(word: &[u8]) -> WordKey {
+        if word.len() <= 23 {
+            let mut bytes = [0u8; 23];
+            bytes[..word.len()].copy_from_slice(word);
+            WordKey::Inline(word.len() as u8, bytes)
+        } else {
+            WordKey::Heap(word.into())
+        }
+    }
+
+    fn bytes(&self) -> &[u8] {
+        match self {
+            WordKey::Inline(len, bytes) => &bytes[..*len as usize],
+            WordKey::Heap(bytes) => bytes,
+        }
+    }
+}
+
+impl PartialEq for WordKey {
+    fn eq(&self, other: &Self) -> bool {
+        self.bytes() == other.bytes()
+    }
+}
+
+impl Eq for WordKey {}
+
+impl std::hash::Hash for WordKey {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.bytes().hash(state)
+    }
+}
+
+impl std::borrow::Borrow<[u8]> for WordKey {
+    fn borrow(&self) -> &[u8] {
+        self.bytes()
+    }
+}
+
+/// A slot of the hot table: a short word (hash, length, bytes) and its entry.
+#[derive(Clone, Copy)]
+struct Hot {
+    hash: u64,
+    len: u8,
+    key: [u8; HOT_KEY],
+    cached: Cached,
+}
+
+/// Slots of the hot table, a direct-mapped cache in front of the hash map: the most
+/// frequent words (a few thousand cover most of a text) then cost one probe in a table
+/// that stays in the processor's cache, instead of a miss in a large hash map.
+const HOT_SLOTS: usize = 16384;
+const HOT_KEY: usize = 15;
+
+fn word_hash(word: &[u8]) -> u64 {
+    use std::hash::BuildHasher;
+    rustc_hash::FxBuildHasher.hash_one(word)
+}
+
+/// Segments texts one after another, keeping a cache of word lattices and paths.
+#[derive(Default)]
+pub struct ViterbiEncoder {
+    hot: Vec<Hot>,
+    cache: FxHashMap<WordKey, Cached>,
+    edges: Vec<Edge>,
+    /// (id, end) of the pieces of cached paths longer than `INLINE`.
+    steps: Vec<(u32, u32)>,
+    scratch_edges: Vec<Edge>,
+    best32: Vec<(f32, u32)>,
+    best64: Vec<(f64, f64, u32)>,
+    path: Vec<u32>,
+}
+
+impl ViterbiEncoder {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Appends the best segmentation of `text` (normalized) to `out`.
+    pub fn encode(&mut self, model: &PieceModel, text: &[u8], out: &mut Vec<Token>) {
+        if !model.words_apart {
+            self.uncached(model, text, 0.0, 0, out);
+            return;
+        }
+        let mut score = 0.0f32;
+        let mut start = 0;
+        while start < text.len() {
+            let end = next_word(text, start);
+            score = self.encode_word(model, &text[start..end], start as u32, score, out);
+            start = end;
+        }
+    }
+
+    /// Segments one word starting at `offset` from the path score `base`; returns the path
+    /// score at its end.
+    fn encode_word(&mut self, model: &PieceModel, word: &[u8], offset: u32, base: f32, out: &mut Vec<Token>) -> f32 {
+        if word.len() > LONGEST_CACHED {
+            return self.uncached(model, word, base, offset, out);
+        }
+        let cached = self.lookup(model, word);
+        if safe(&cached, base, word.len()) {
+            let len = cached.path_len as usize;
+            let path = if len <= INLINE {
+                &cached.path[..len]
+            } else {
+                let first = cached.path[0].0 as usize;
+                &self.steps[first..first + len]
+            };
+            let mut score = base;
+            let mut start = 0;
+            for &(id, end) in path {
+                score += model.lattice_score(id);
+                out.push(Token { start: offset + start, end: offset + end, id });
+                start = end;
+            }
+            return score;
+        }
+        let edges = &self.edges[cached.first_edge as usize..cached.first_edge as usize + cached.edge_count as usize];
+        let score = best_f32(model, edges, word.len(), base, &mut self.best32, &mut self.path);
+        out.extend(self.path.iter().map(|&e| {
+            let edge = edges[e as usize];
+            Token { start: offset + edge.start, end: offset + edge.end, id: edge.id }
+        }));
+        score
+    }
+
+    /// The cache entry of a word, made if need be.
+    #[inline]
+    fn lookup(&mut self, model: &PieceModel, word: &[u8]) -> Cached {
+        if word.len() > HOT_KEY {
+            return match self.cache.get(word) {
+                Some(&cached) => cached,
+                None => self.analyse(model, word),
+            };
+        }
+        if self.hot.is_empty() {
+            let empty = Hot { hash: 0, len: u8::MAX, key: [0; HOT_KEY], cached: Cached::default() };
+            self.hot = vec![empty; HOT_SLOTS];
+        }
+        let hash = word_hash(word);
+        let slot = &self.hot[hash as usize & (HOT_SLOTS - 1)];
+        if slot.hash == hash && slot.len as usize == word.len() && &slot.key[..word.len()] == word {
+            return slot.cached;
+        }
+        let cached = match self.cache.get(word) {
+            Some(&cached) => cached,
+            None => self.analyse(model, word),
+        };
+        let mut key = [0; HOT_KEY];
+        key[..word.len()].copy_from_slice(word);
+        self.hot[hash as usize & (HOT_SLOTS - 1)] = Hot { hash, len: word.len() as u8, key, cached };
+        cached
+    }
+
+    /// Builds and caches a word's lattice and exact best path.
+    fn analyse(&mut self, model: &PieceModel, word: &[u8]) -> Cached {
+        if self.edges.len() >= CACHE_MAX_EDGES {
+            self.hot.clear();
+            self.cache.clear();
+            self.edges.clear();
+            self.steps.clear();
+        }
+        let first_edge = self.edges.len();
+        build_lattice(model, word, &mut self.edges);
+        let edges = &self.edges[first_edge..];
+        self.path.clear();
+        let (gap, reach) = best_f64(model, edges, word.len(), &mut self.best64, &mut self.path);
+        let pieces = self.path.iter().map(|&e| (edges[e as usize].id, edges[e as usize].end));
+        let mut path = [(0u32, 0u32); INLINE];
+        if self.path.len() <= INLINE {
+            for (slot, piece) in path.iter_mut().zip(pieces) {
+                *slot = piece;
+            }
+        } else {
+            path[0].0 = self.steps.len() as u32;
+            self.steps.extend(pieces);
+        }
+        let cached = Cached {
+            // Rounded toward safety: the gap down, the magnitude up.
+            gap: (gap * (1.0 - 1e-6)) as f32,
+            reach: (reach * (1.0 + 1e-6)) as f32,
+            first_edge: first_edge as u32,
+            edge_count: edges.len() as u16,
+            path_len: self.path.len() as u16,
+            path,
+        };
+        self.cache.insert(WordKey::new(word), cached);
+        cached
+    }
+
+    /// The float best path over `text` from `base`, without the cache.
+    fn uncached(&mut self, model: &PieceModel, text: &[u8], base: f32, offset: u32, out: &mut Vec<Token>) -> f32 {
+        self.scratch_edges.clear();
+        build_lattice(model, text, &mut self.scratch_edges);
+        let score = best_f32(model, &self.scratch_edges, text.len(), base, &mut self.best32, &mut self.path);
+        out.extend(self.path.iter().map(|&e| {
+            let edge = self.scratch_edges[e as usize];
+            Token { start: offset + edge.start, end: offset + edge.end, id: edge.id }
+        }));
+        score
+    }
+}
+
+/// The end of the word starting at `start`: the next `▁` that follows another character.
+#[inline]
+fn next_word(text: &[u8], start: usize) -> usize {
+    let space = SPACE_SYMBOL.as_bytes();
+    let mut i = start;
+    while i < text.len() && text[i..].starts_with(space) {
+        i += space.len();
+    }
+    while i < text.len() {
+        if text[i] == space[0] && text[i..].starts_with(space) {
+            return i;
+        }
+        i += 1;
+    }
+    text.len()
+}
+
+/// Whether the exact best path of a word is also its float best path from `base`: each
+/// of at most `len` float additions on a path rounds by at most half an ulp of the largest
+/// magnitude involved, so two candidates can swap only if their gap is below about `len`
+/// such ulps (an ulp being at most magnitude · 2^-23). A tie (gap 0) always fails it.
+#[inline]
+fn safe(cached: &Cached, base: f32, len: usize) -> bool {
+    let magnitude = base.abs() + cached.reach;
+    cached.gap > (len + 2) as f32 * magnitude * (f32::EPSILON * 1.01)
+}
+
+/// Appends the edges of `text`'s lattice, in the order SentencePiece offers them.
+fn build_lattice(model: &PieceModel, text: &[u8], edges: &mut Vec<Edge>) {
+    let n = text.len();
+    let trie = model.trie();
+    let mut start = 0;
+    while start < n {
+        let char_len = lead_len(text[start]).min(n - start);
+        let mut single = false;
+        let mut cursor = trie.root();
+        let mut pos = start;
+        while pos < n && trie.step(&mut cursor, text[pos]) {
+            pos += 1;
+            let Some(id) = trie.value(&cursor) else { continue };
+            if model.edge_score(id).is_none() {
+                continue;
+            }
+            edges.push(Edge { start: start as u32, end: pos as u32, id });
+            single |= pos - start == char_len;
+        }
+        if !single {
+            edges.push(Edge { start: start as u32, end: (start + char_len) as u32, id: model.unk_id() });
+        }
+        start += char_len;
+    }
+}
+
+/// SentencePiece's float best path over the edges of an `n`-byte text, from `base`.
+/// Leaves the path's edge indices in `path`; returns the score at the end.
+fn best_f32(model: &PieceModel, edges: &[Edge], n: usize, base: f32, best: &mut Vec<(f32, u32)>, path: &mut Vec<u32>) -> f32 {
+    best.clear();
+    best.resize(n + 1, (0.0, NONE));
+    best[0].0 = base;
+    for (e, edge) in edges.iter().enumerate() {
+        let candidate = model.lattice_score(edge.id) + best[edge.start as usize].0;
+        let node = &mut best[edge.end as usize];
+        if node.1 == NONE || candidate > node.0 {
+            *node = (candidate, e as u32);
+        }
+    }
+    path.clear();
+    let mut end = n;
+    while end > 0 {
+        let e = best[end].1;
+        path.push(e);
+        end = edges[e as usize].start as usize;
+    }
+    path.reverse();
+    best[n].0
+}
+
+/// The exact (double-precision) best path over the edges of an `n`-byte text from 0,
+/// pushed onto `path` as edge indices; returns the smallest best-to-second gap at any
+/// offset and the largest score magnitude.
+fn best_f64(model: &PieceModel, edges: &[Edge], n: usize, best: &mut Vec<(f64, f64, u32)>, path: &mut Vec<u32>) -> (f64, f64) {
+    best.clear();
+    best.resize(n + 1, (0.0, f64::NEG_INFINITY, NONE));
+    let mut reach = 0.0f64;
+    for (e, edge) in edges.iter().enumerate() {
+        let candidate = model.lattice_score(edge.id) as f64 + best[edge.start as usize].0;
+        reach = reach.max(candidate.abs());
+        let node = &mut best[edge.end as usize];
+        if node.2 == NONE {
+            *node = (candidate, f64::NEG_INFINITY, e as u32);
+        } else if candidate > node.0 {
+            *node = (candidate, node.0, e as u32);
+        } else if candidate > node.1 {
+            node.1 = candidate;
+        }
+    }
+    let first = path.len();
+    let mut end = n;
+    while end > 0 {
+        let e = best[end].2;
+        path.push(e);
+        end = edges[e as usize].start as usize;
+    }
+    path[first..].reverse();
+    let gap = best[1..].iter().filter(|node| node.2 != NONE).map(|node| node.0 - node.1).fold(f64::INFINITY, f64::min);
+    (gap, reach)
+}
+
+
+/// Joins runs of unknown pieces into one, as SentencePiece does after segmenting.
+pub fn merge_unknowns(tokens: &mut Vec<Token>, unk_id: u32) {
+    let mut kept = 0;
+    for i in 0..tokens.len() {
+        let token = tokens[i];
+        if kept > 0 && token.id == unk_id && tokens[kept - 1].id == unk_id && tokens[kept - 1].end == token.start {
+            tokens[kept - 1].end = token.end;
+        } else {
+            tokens[kept] = token;
+            kept += 1;
+        }
+    }
+    tokens.truncate(kept);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::formats::sentencepiece::PieceType;
+    use crate::unigram::model::{Algorithm, Piece};
+
+    fn model(pieces: &[(&str, f32)]) -> PieceModel {
+        let mut all = vec![Piece { text: "<unk>".into(), score: 0.0, kind: PieceType::Unknown }];
+        all.extend(pieces.iter().map(|&(t, s)| Piece { text: t.into(), score: s, kind: PieceType::Normal }));
+        PieceModel::new(Algorithm::Unigram, all, false).unwrap()
+    }
+
+    fn segment(model: &PieceModel, text: &str) -> Vec<String> {
+        let mut out = Vec::new();
+        ViterbiEncoder::new().encode(model, text.as_bytes(), &mut out);
+        out.iter().map(|t| text[t.start as usize..t.end as usize].to_string()).collect()
+    }
+
+    #[test]
+    fn picks_the_most_likely_segmentation() {
+        let m = model(&[("▁", -3.0), ("a", -2.0), ("b", -2.0), ("ab", -3.0), ("▁ab", -3.5), ("▁a", -1.0)]);
+        // ▁a + b (-3.0) beats ▁ab (-3.5) and ▁ + ab (-6.0).
+        assert_eq!(segment(&m, "▁ab"), ["▁a", "b"]);
+        assert_eq!(segment(&m, "▁ab▁ab"), ["▁a", "b", "▁a", "b"]);
+    }
+
+    #[test]
+    fn ties_keep_the_earlier_start() {
+        let m = model(&[("▁", -1.0), (".", -2.0), ("......", -5.0)]);
+        // "." + "......" and "......" + "." score the same; the path whose last piece
+        // starts earlier wins.
+        assert_eq!(segment(&m, "▁......."), ["▁", ".", "......"]);
+    }
+
+    #[test]
+    fn unknown_characters_get_the_unknown_piece_and_merge() {
+        let m = model(&[("▁", -1.0), ("a", -1.0)]);
+        let mut out = Vec::new();
+        ViterbiEncoder::new().encode(&m, "▁a漢字a".as_bytes(), &mut out);
+        merge_unknowns(&mut out, m.unk_id());
+        let ids: Vec<u32> = out.iter().map(|t| t.id).collect();
+        assert_eq!(ids, vec![1, 2, 0, 2]);
+        assert_eq!((out[2].start, out[2].end), (4, 10));
+    }
+
+    #[test]
+    fn cached_words_give_the_segmentation_of_the_whole_text() {
+        let m = model(&[("▁", -3.1), ("a", -2.2), ("b", -2.7), ("ab", -3.3), ("▁a", -1.9), ("ba", -4.0), ("▁b", -2.5)]);
+        let text = "▁ab▁ba▁abab▁b▁ab▁ba▁ab".repeat(500);
+        let mut cached = Vec::new();
+        let mut encoder = ViterbiEncoder::new();
+        encoder.encode(&m, text.as_bytes(), &mut cached);
+        let mut whole = Vec::new();
+        ViterbiEncoder::new().uncached(&m, text.as_bytes(), 0.0, 0, &mut whole);
+        assert_eq!(cached, whole);
+    }
+
+    #[test]
+    fn words_split_before_spaces_that_follow_other_characters() {
+        let text = "▁▁ab▁c".as_bytes();
+        assert_eq!(next_word(text, 0), 8);
+        assert_eq!(next_word(text, 8), text.len());
+    }
+}
