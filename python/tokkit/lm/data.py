@@ -135,3 +135,28 @@ def eval_windows(tokens: np.ndarray, *, context: int, limit: int) -> tuple[np.nd
     window = (picks * context)[:, None] + np.arange(context + 1)  # [W, T + 1]
     chunk = np.asarray(tokens[window], dtype=np.int64)
     return chunk[:, :-1], chunk[:, 1:]
+
+
+def split_text(text: str, *, eval_fraction: float = 0.1) -> tuple[str, str]:
+    """(train, eval) text: the last ``eval_fraction`` held out, cut at a line break where
+    there is one, so that every tokenizer sees the same two texts."""
+    if not 0.0 < eval_fraction < 1.0:
+        raise ValueError(f"eval_fraction must be between 0 and 1, not {eval_fraction!r}")
+    cut = int(len(text) * (1.0 - eval_fraction))
+    line_break = text.rfind("\n", 0, cut)
+    if line_break > len(text) // 2:
+        cut = line_break + 1
+    return text[:cut], text[cut:]
+
+
+def sample_corpus(*, held_out_lines: int = 2) -> tuple[str, str]:
+    """(train, eval) text from tokkit's bundled parallel corpus (26 languages, 12 lines
+    each): the last ``held_out_lines`` lines of every language are held out, so the model
+    is evaluated on unseen sentences of the languages it was trained on."""
+    from tokkit.corpora import sample_lines
+
+    train, held = [], []
+    for lines in sample_lines().values():
+        train.append("\n".join(lines[:-held_out_lines]) + "\n")
+        held.append("\n".join(lines[-held_out_lines:]) + "\n")
+    return "".join(train), "".join(held)

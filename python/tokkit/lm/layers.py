@@ -108,10 +108,13 @@ LAYERNORM_EPS = 1e-5
 
 def layernorm_forward(x: np.ndarray, gain: np.ndarray, bias: np.ndarray):
     """Normalises each position's channels to mean 0 and variance 1, then scales and shifts."""
-    centred = x - x.mean(axis=-1, keepdims=True)  # [B, T, C]
-    rstd = 1.0 / np.sqrt((centred * centred).mean(axis=-1, keepdims=True) + LAYERNORM_EPS)  # [B, T, 1]
-    normed = centred * rstd  # [B, T, C]
-    return normed * gain + bias, (normed, rstd, gain)
+    normed = x - x.mean(axis=-1, keepdims=True)  # [B, T, C], centred for now
+    variance = np.einsum("...c,...c->...", normed, normed)[..., None] / x.shape[-1]  # [B, T, 1]
+    rstd = 1.0 / np.sqrt(variance + LAYERNORM_EPS)  # [B, T, 1]
+    normed *= rstd
+    out = normed * gain  # [B, T, C]
+    out += bias
+    return out, (normed, rstd, gain)
 
 
 def layernorm_backward(dout: np.ndarray, cache):
@@ -124,8 +127,11 @@ def layernorm_backward(dout: np.ndarray, cache):
     dbias = rows_out.sum(axis=0)  # [C]
     dnormed = dout * gain  # [B, T, C]
     mean_d = dnormed.mean(axis=-1, keepdims=True)  # [B, T, 1]
-    mean_dn = (dnormed * normed).mean(axis=-1, keepdims=True)  # [B, T, 1]
-    dx = (dnormed - mean_d - normed * mean_dn) * rstd  # [B, T, C]
+    mean_dn = np.einsum("...c,...c->...", dnormed, normed)[..., None] / normed.shape[-1]  # [B, T, 1]
+    dx = normed * mean_dn  # [B, T, C]
+    dx += mean_d
+    np.subtract(dnormed, dx, out=dx)
+    dx *= rstd
     return dx, dgain, dbias
 
 
@@ -136,15 +142,36 @@ _GELU_C = 0.044715
 
 
 def gelu_forward(x: np.ndarray):
-    """GELU, tanh form (GPT-2): ``0.5 x (1 + tanh(k (x + 0.044715 x^3)))``, k = sqrt(2/pi)."""
-    t = np.tanh(_GELU_K * (x + _GELU_C * x * x * x))  # [B, T, F]
-    return 0.5 * x * (1.0 + t), (x, t)
+    """GELU, tanh form (GPT-2): ``0.5 x (1 + tanh(k (x + 0.044715 x^3)))``, k = sqrt(2/pi).
+    Written as in-place steps on one buffer: on [B, T, F] arrays, memory traffic is the cost."""
+    t = x * x  # [B, T, F]
+    t *= _GELU_C
+    t += 1.0
+    t *= x
+    t *= _GELU_K
+    np.tanh(t, out=t)  # tanh(k (x + c x^3))
+    out = t + 1.0  # [B, T, F]
+    out *= x
+    out *= 0.5
+    return out, (x, t)
 
 
 def gelu_backward(dout: np.ndarray, cache) -> np.ndarray:
+    """d/dx = 0.5 (1 + t) + 0.5 k x (1 + 3c x^2) (1 - t^2), with t the forward's tanh."""
     x, t = cache
-    slope = 0.5 * (1.0 + t) + 0.5 * x * (1.0 - t * t) * _GELU_K * (1.0 + 3.0 * _GELU_C * x * x)  # [B, T, F]
-    return dout * slope
+    slope = x * x  # [B, T, F]
+    slope *= 3.0 * _GELU_C
+    slope += 1.0
+    slope *= x
+    slope *= 0.5 * _GELU_K  # 0.5 k x (1 + 3c x^2)
+    scratch = t * t  # [B, T, F]
+    np.subtract(1.0, scratch, out=scratch)  # 1 - t^2
+    slope *= scratch
+    slope += 0.5
+    np.multiply(t, 0.5, out=scratch)
+    slope += scratch
+    slope *= dout
+    return slope
 
 
 # ---- dropout --------------------------------------------------------------------------------
@@ -212,7 +239,9 @@ def attention_backward(dy: np.ndarray, cache) -> np.ndarray:
     dv = probs.transpose(0, 1, 3, 2) @ dheads  # [B, H, T, D]
     dprobs = dheads @ v.transpose(0, 1, 3, 2)  # [B, H, T, T]
     row = np.einsum("bhij,bhij->bhi", dprobs, probs)[..., None]  # [B, H, T, 1]
-    dscores = (dprobs - row) * probs  # [B, H, T, T]
+    dscores = dprobs  # [B, H, T, T], in place
+    dscores -= row
+    dscores *= probs
     dscores *= 1.0 / math.sqrt(head_dim)
     dq = dscores @ k  # [B, H, T, D]
     dk = dscores.transpose(0, 1, 3, 2) @ q  # [B, H, T, D]
@@ -228,22 +257,24 @@ def attention_backward(dy: np.ndarray, cache) -> np.ndarray:
 def cross_entropy_forward(logits: np.ndarray, targets: np.ndarray):
     """Mean of ``-log softmax(logits)[target]`` over N positions; logits [N, V], targets [N].
 
-    Returns the loss (a float) and the cache, which holds the softmax probabilities.
+    Returns the loss (a float) and the cache. The softmax is computed in the memory of
+    ``logits``, which it overwrites: at [N, V] the logits are the largest array of a step,
+    and the backward needs the probabilities, not the logits.
     """
     rows = np.arange(len(targets))
-    shifted = logits - logits.max(axis=1, keepdims=True)  # [N, V]
-    target_shifted = shifted[rows, targets]  # [N]
-    probs = np.exp(shifted, out=shifted)  # [N, V]
-    totals = probs.sum(axis=1)  # [N]
-    target_logp = target_shifted - np.log(totals)  # [N]
-    probs /= totals[:, None]
-    return float(-target_logp.mean(dtype=np.float64)), (probs, targets)
+    logits -= logits.max(axis=1, keepdims=True)  # [N, V], shifted so the largest is 0
+    target_logit = logits[rows, targets]  # [N]
+    probs = np.exp(logits, out=logits)  # [N, V], not yet normalised
+    totals = probs.sum(axis=1, keepdims=True)  # [N, 1]
+    loss = float(np.mean(np.log(totals[:, 0]) - target_logit, dtype=np.float64))
+    probs *= 1.0 / totals
+    return loss, (probs, targets)
 
 
 def cross_entropy_backward(dloss: float, cache) -> np.ndarray:
-    """d(loss)/d(logits) = (softmax - one_hot(target)) / N. Reuses the cached
-    probabilities' memory, so the cache cannot be used twice."""
+    """d(loss)/d(logits) = (softmax - one_hot(target)) / N, written over the cached
+    probabilities, so the cache cannot be used twice."""
     probs, targets = cache
     probs[np.arange(len(targets)), targets] -= 1.0
-    probs *= probs.dtype.type(dloss / len(targets))
+    probs *= dloss / len(targets)
     return probs  # [N, V]
