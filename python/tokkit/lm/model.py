@@ -192,7 +192,7 @@ class Transformer:
             x, block = self._block_forward(layer, x, rope, rng)
             blocks.append(block)
         h, lnf = L.layernorm_forward(x, p["lnf.gain"], p["lnf.bias"])  # [B, T, C]
-        logits = h @ self.head_weights()  # [B, T, V]
+        logits = (h.reshape(-1, config.d_model) @ self.head_weights()).reshape(batch, positions, -1)  # [B, T, V]
         cache = {"ids": ids, "drop": drop, "blocks": blocks, "h": h, "lnf": lnf}
         if targets is None:
             return logits, cache

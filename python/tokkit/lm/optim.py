@@ -13,6 +13,8 @@ import math
 
 import numpy as np
 
+from .parallel import over_rows
+
 
 class AdamW:
     """AdamW over a dict of parameters, updated in place.
@@ -28,32 +30,38 @@ class AdamW:
         self.betas, self.eps, self.weight_decay = tuple(betas), eps, weight_decay
         self.m = {name: np.zeros_like(p) for name, p in params.items()}
         self.v = {name: np.zeros_like(p) for name, p in params.items()}
-        self.scratch = {name: np.empty_like(p) for name, p in params.items()}
         self.t = 0
 
     def step(self, params: dict, grads: dict, *, lr: float) -> None:
-        """One update. Every operation writes into existing arrays: no allocation per step."""
+        """One update, in place, a block of rows at a time (see ``parallel.py``)."""
         self.t += 1
         beta1, beta2 = self.betas
         step_size = lr / (1.0 - beta1**self.t)
         rms_scale = 1.0 / math.sqrt(1.0 - beta2**self.t)
         for name, p in params.items():
-            g, m, v, tmp = grads[name], self.m[name], self.v[name], self.scratch[name]
-            if p.ndim >= 2 and self.weight_decay:
-                p *= 1.0 - lr * self.weight_decay
-            m *= beta1
-            np.multiply(g, 1.0 - beta1, out=tmp)
-            m += tmp
-            v *= beta2
-            np.multiply(g, g, out=tmp)
-            tmp *= 1.0 - beta2
-            v += tmp
-            np.sqrt(v, out=tmp)
-            tmp *= rms_scale
-            tmp += self.eps
-            np.divide(m, tmp, out=tmp)
-            tmp *= step_size
-            p -= tmp
+            decay = 1.0 - lr * self.weight_decay if p.ndim >= 2 else 1.0
+            rows = [a.reshape(len(a), -1) if a.ndim > 1 else a.reshape(1, -1)
+                    for a in (p, grads[name], self.m[name], self.v[name])]
+
+            def block(r: slice, p=rows[0], g=rows[1], m=rows[2], v=rows[3]) -> None:
+                pb, gb, mb, vb = p[r], g[r], m[r], v[r]
+                tmp = np.multiply(gb, 1.0 - beta1)
+                mb *= beta1
+                mb += tmp  # m = beta1 m + (1 - beta1) g
+                np.multiply(gb, gb, out=tmp)
+                tmp *= 1.0 - beta2
+                vb *= beta2
+                vb += tmp  # v = beta2 v + (1 - beta2) g^2
+                np.sqrt(vb, out=tmp)
+                tmp *= rms_scale
+                tmp += self.eps
+                np.divide(mb, tmp, out=tmp)
+                tmp *= step_size
+                if decay != 1.0:
+                    pb *= decay
+                pb -= tmp  # p = p (1 - lr wd) - lr m_hat / (sqrt(v_hat) + eps)
+
+            over_rows(block, len(rows[0]), rows[0].shape[1] * rows[0].itemsize)
 
     def state(self) -> tuple[dict, dict, int]:
         """(m, v, t): everything needed to continue exactly."""
