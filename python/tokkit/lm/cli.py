@@ -35,7 +35,7 @@ every language) is held out for evaluation.
   tokkit lm generate run --prompt "The market" --temperature 0.8 --top-p 0.9 --seed 3
 """,
     "inspect": """examples:
-  tokkit lm inspect run --text "By evening the rain had stopped" --out run/plots --neighbours the,rain
+  tokkit lm inspect run --text "By evening the rain had stopped" --out run/plots --neighbours ␣the,␣rain
 
 writes attention.png (every layer and head), next_token.png and embeddings.png (PCA).
 """,
@@ -94,7 +94,8 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     p.add_argument("--text", required=True, help="a sentence to look at")
     p.add_argument("--out", required=True, metavar="DIR", help="folder for the PNG files")
     p.add_argument("--neighbours", default="", metavar="TOKENS",
-                   help="comma-separated tokens whose nearest embeddings to print")
+                   help="comma-separated tokens whose nearest embeddings to print; write a leading "
+                        "space as ␣ (␣the,␣king)")
 
     p = _subparser(commands, "compare-tokenizers", "train the same model under several tokenizers; "
                                                    "tabulate bits per byte")

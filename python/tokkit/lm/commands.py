@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import numpy as np
+
 from .checkpoint import load_model, read_checkpoint
 from .compare import build_tokenizer, compare_tokenizers, markdown_table
 from .data import sample_corpus, split_text, tokenize
@@ -15,6 +17,7 @@ from .train import train
 
 # tokkit.load reads "*tokenizer.json" as a HuggingFace file; this name keeps tokkit's own format.
 CHECKPOINT, TOKENIZER, HISTORY = "model.npz", "tokenizer.tokkit.json", "history.json"
+COUNTS = "token_counts.npy"  # how often each id occurs in the training text, for inspect's embedding plot
 
 
 def read_texts(files) -> tuple[str, str]:
@@ -70,6 +73,7 @@ def train_command(args) -> int:
     out.mkdir(parents=True, exist_ok=True)
     if not args.resume:
         tokenizer.save(out / TOKENIZER)
+        np.save(out / COUNTS, np.bincount(tokens, minlength=tokenizer.vocab_size))
     history = train(model, tokens, steps=args.steps, batch_size=args.batch_size, lr=args.lr,
                     eval_every=args.eval_every, eval_tokens=eval_tokens, seed=args.seed, checkpoint=checkpoint,
                     resume=args.resume)
@@ -92,19 +96,29 @@ def generate_command(args) -> int:
 
 
 def inspect_command(args) -> int:
-    from .plots import embedding_neighbours, next_token_distribution, plot_attention, plot_embeddings, plot_next_token
+    from .plots import (embedding_neighbours, most_frequent, next_token_distribution, plot_attention, plot_embeddings,
+                        plot_next_token)
 
     model, tokenizer = load_run(args.run)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     plot_attention(model, tokenizer, args.text, out / "attention.png")
     plot_next_token(model, tokenizer, args.text, out / "next_token.png")
-    plot_embeddings(model, tokenizer, out / "embeddings.png", text=args.text + "\n" + sample_corpus()[0])
+    counts_path = Path(args.run) / COUNTS
+    if counts_path.exists():
+        frequent = np.argsort(-np.load(counts_path), kind="stable")[:120]
+    else:
+        frequent = most_frequent(tokenize(tokenizer, args.text), 120)
+    plot_embeddings(model, tokenizer, out / "embeddings.png", ids=frequent)
     print(f"next token after {args.text!r}:")
     for label, p in next_token_distribution(model, tokenizer, args.text, k=8):
         print(f"  {p:6.1%}  {label}")
-    for word in filter(None, (w.strip() for w in args.neighbours.split(","))):
-        near = ", ".join(f"{label} {cos:.2f}" for label, cos in embedding_neighbours(model, tokenizer, word, k=6))
+    for word in filter(None, (w.replace("␣", " ") for w in args.neighbours.split(","))):
+        try:
+            near = ", ".join(f"{label} {cos:.2f}" for label, cos in embedding_neighbours(model, tokenizer, word, k=6))
+        except ValueError as error:  # a word of several tokens: say so and go on with the others
+            print(f"nearest to {word!r}: skipped, {error}")
+            continue
         print(f"nearest to {word!r}: {near}")
     print(f"wrote {out / 'attention.png'}, {out / 'next_token.png'} and {out / 'embeddings.png'}")
     return 0

@@ -73,7 +73,7 @@ def plot_attention(model: Transformer, tokenizer, sentence: str, path: PathLike)
     maps = model.attention_maps(ids[None, :])[:, 0]  # [L, H, T, T]
     labels = [token_label(tokenizer, i) for i in ids]
     layers, heads = maps.shape[:2]
-    size = min(3.2, 0.25 * len(ids) + 1.2)
+    size = min(4.0, 0.12 * len(ids) + 1.5)
     fig = _figure(size * heads + 0.6, size * layers + 0.4)
     grid = fig.subplots(layers, heads, squeeze=False)
     for layer in range(layers):
@@ -81,9 +81,9 @@ def plot_attention(model: Transformer, tokenizer, sentence: str, path: PathLike)
             ax = grid[layer][head]
             ax.imshow(maps[layer, head], cmap="viridis", vmin=0.0, vmax=1.0)
             ax.set_title(f"layer {layer} head {head}", fontsize=8)
-            ticks = range(len(ids)) if len(ids) <= 24 else []
-            ax.set_xticks(ticks, [labels[i] for i in ticks], rotation=90, fontsize=6)
-            ax.set_yticks(ticks, [labels[i] for i in ticks], fontsize=6)
+            ticks = range(len(ids)) if len(ids) <= 48 else []
+            ax.set_xticks(ticks, [labels[i] for i in ticks], rotation=90, fontsize=5)
+            ax.set_yticks(ticks, [labels[i] for i in ticks], fontsize=5)
     fig.savefig(path)
 
 
@@ -110,17 +110,23 @@ def pca_2d(vectors: np.ndarray) -> np.ndarray:
     return centred @ directions[:2].T  # [n, 2]
 
 
-def plot_embeddings(model: Transformer, tokenizer, path: PathLike, *, text: str, n: int = 120) -> None:
-    """The ``n`` most frequent tokens of ``text``, placed by a PCA of their embeddings."""
-    ids, counts = np.unique(tokenize(tokenizer, text), return_counts=True)
-    chosen = ids[np.argsort(-counts, kind="stable")[:n]]
-    points = pca_2d(model.params["wte"][chosen].astype(np.float64))
+def most_frequent(tokens: np.ndarray, n: int) -> np.ndarray:
+    """The ``n`` most frequent ids of a token stream, most frequent first (ties: lower id)."""
+    counts = np.bincount(np.asarray(tokens, dtype=np.int64))
+    return np.argsort(-counts, kind="stable")[: min(n, int((counts > 0).sum()))]
+
+
+def plot_embeddings(model: Transformer, tokenizer, path: PathLike, *, ids) -> None:
+    """The embeddings of the tokens ``ids`` (say, ``most_frequent(tokens, 120)``), placed by
+    their first two principal components: tokens used alike end up near each other."""
+    ids = np.asarray(ids, dtype=np.int64)
+    points = pca_2d(model.params["wte"][ids].astype(np.float64))
     fig = _figure(8, 7)
     ax = fig.add_subplot()
     ax.scatter(points[:, 0], points[:, 1], s=6, color="tab:gray")
-    for (x, y), token_id in zip(points, chosen):
+    for (x, y), token_id in zip(points, ids):
         ax.annotate(token_label(tokenizer, token_id), (x, y), fontsize=7)
-    ax.set_title(f"token embeddings, first two principal components ({len(chosen)} most frequent tokens)")
+    ax.set_title(f"token embeddings of {len(ids)} tokens, first two principal components")
     fig.savefig(path)
 
 
