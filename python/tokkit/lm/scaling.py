@@ -17,10 +17,10 @@ from typing import Optional, Sequence, Union
 
 import numpy as np
 
+from .data import tokenize
 from .evaluate import evaluate
 from .model import Config, Transformer
 from .train import train
-from .data import tokenize
 
 # (d_model, n_layers, n_heads): from about 3 thousand to 600 thousand non-embedding parameters.
 SIZES = ((16, 1, 2), (32, 1, 2), (48, 2, 2), (64, 2, 4), (96, 3, 4), (128, 3, 4))
@@ -59,7 +59,7 @@ def fit_power_law(n: Sequence[float], loss: Sequence[float]) -> dict:
             high = b
         else:
             low = a
-    alpha = (low + high) / 2
+    alpha = float(low + high) / 2
     error, e, a = solve(alpha)
     return {"E": e, "A": a, "alpha": alpha, "rmse": math.sqrt(error / len(n))}
 

@@ -123,11 +123,7 @@ def train(
                 grads = model.backward(cache)
                 norm = clip_by_global_norm(grads, grad_clip)
             if not (math.isfinite(loss) and math.isfinite(norm)):
-                where = f"the last good checkpoint (step {last_saved}) is kept in {checkpoint}" if last_saved is not None \
-                    else "no checkpoint was written"
-                raise TrainingDiverged(f"the loss became {loss} (gradient norm {norm}) at step {step} with lr {rate:.3g}; "
-                                       f"training stopped before updating the weights and {where}. "
-                                       f"Try a lower lr, a longer warmup or a smaller grad_clip")
+                raise TrainingDiverged(_diverged(loss, norm, step, rate, checkpoint, last_saved))
             optimizer.step(model.params, grads, lr=rate)
             seconds = time.perf_counter() - began
             for key, value in (("step", step + 1), ("tokens", (step + 1) * tokens_per_step), ("loss", loss),
@@ -146,6 +142,13 @@ def train(
         if bar is not None:
             bar.close()
     return history
+
+
+def _diverged(loss: float, norm: float, step: int, rate: float, checkpoint, last_saved) -> str:
+    kept = (f"the last good checkpoint (step {last_saved}) is kept in {checkpoint}" if last_saved is not None
+            else "no checkpoint was written")
+    return (f"the loss became {loss} (gradient norm {norm}) at step {step} with lr {rate:.3g}; training stopped "
+            f"before updating the weights and {kept}. Try a lower lr, a longer warmup or a smaller grad_clip")
 
 
 def _progress_bar(show_progress, steps: int, start: int):
