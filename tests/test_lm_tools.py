@@ -195,11 +195,11 @@ def test_cli_help_shows_examples(capsys):
 
 def test_a_small_model_learns_shakespeare():
     text = data_path("corpora", "mono", "tinyshakespeare.txt").read_text(encoding="utf-8")
-    train_text, eval_text = text[:300_000], text[-20_000:]
+    train_text, eval_text = text[:300_000], text[-10_000:]
     tokenizer = tokkit.train_bpe([train_text], vocab_size=512, show_progress=False)
     model = lm.Transformer(lm.Config(vocab_size=512, context=64, d_model=64, n_heads=4, n_layers=2))
     before = lm.evaluate(model, tokenizer, eval_text)["bits_per_byte"]
-    lm.train(model, lm.tokenize(tokenizer, train_text), steps=200, batch_size=16, lr=1e-2, eval_every=200,
+    lm.train(model, lm.tokenize(tokenizer, train_text), steps=120, batch_size=16, lr=1e-2, eval_every=120,
              show_progress=False)
     after = lm.evaluate(model, tokenizer, eval_text)["bits_per_byte"]
-    assert before > 4.0 and after < 0.8 * before  # 200 steps: from 4.6 to about 3.5
+    assert before > 4.0 and after < 0.85 * before  # 120 steps: from 4.6 to about 3.7
