@@ -3,9 +3,9 @@
 Attention at a new position needs the keys and values of every earlier position. Those
 never change once computed, so the cache keeps them ([B, H, context, D] per layer) and each
 step runs the model on the one new token only: O(T) work per token instead of O(T^2).
-Once the sequence fills the context, the oldest tokens fall out of the window; with
-learned or sinusoidal positions every kept token then sits at a new position, so each
-later step recomputes the window in full (the cache cannot help there).
+Once the sequence fills the context, the oldest tokens fall out of the window and every
+kept token sits at a new position, so each later step recomputes the window in full (the
+cache, which holds keys at their old positions, cannot help there).
 
 ``decode`` below is the inference path, written apart from the training forward in
 ``model.py``; a test holds the two equal.
