@@ -92,6 +92,23 @@ def test_same_seed_gives_bit_identical_losses():
         np.testing.assert_array_equal(a.params[name], b.params[name])
 
 
+def test_thread_count_never_changes_a_bit(monkeypatch):
+    from tokkit.lm import parallel
+
+    monkeypatch.setattr(parallel, "BLOCK_BYTES", 1024)  # many small row blocks in every layer
+    model = lm.Transformer(lm.Config(vocab_size=300, context=32, d_model=32, n_heads=4, n_layers=2))
+    ids, targets = np.random.default_rng(0).integers(0, 300, (2, 4, 32))
+    results = []
+    for threads in (1, 2, 3):
+        monkeypatch.setattr(parallel, "thread_count", lambda threads=threads: threads)
+        loss, cache = model.forward(ids, targets)
+        results.append((loss, model.backward(cache)))
+    for loss, grads in results[1:]:
+        assert loss == results[0][0]
+        for name in grads:
+            np.testing.assert_array_equal(grads[name], results[0][1][name])
+
+
 def test_another_seed_changes_the_run():
     losses = []
     for seed in (1, 2):

@@ -18,6 +18,7 @@ pool), else the number of cores this process may run on.
 
 from __future__ import annotations
 
+import itertools
 import os
 from concurrent.futures import ThreadPoolExecutor
 from typing import Callable, Optional
@@ -60,13 +61,17 @@ def over_rows(kernel: Callable[[slice], None], rows: int, row_bytes: int) -> Non
         for block in blocks:
             kernel(block)
         return
+    # Threads take the next block from a shared counter (next() on it is atomic under the
+    # GIL) rather than fixed shares: on a busy machine a helper that is not scheduled
+    # leaves its blocks to the others instead of holding them up.
+    taken = itertools.count()
 
-    def run(share):
-        for block in share:
-            kernel(block)
+    def drain() -> None:
+        while (i := next(taken)) < len(blocks):
+            kernel(blocks[i])
 
-    shares = [blocks[i::threads] for i in range(threads)]
-    pending = [_executor().submit(run, share) for share in shares[1:]]
-    run(shares[0])  # the calling thread takes a share too
-    for future in pending:
-        future.result()
+    helpers = [_executor().submit(drain) for _ in range(threads - 1)]
+    drain()
+    for helper in helpers:
+        if not helper.cancel():  # a helper that never started is simply dropped
+            helper.result()
