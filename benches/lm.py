@@ -184,7 +184,7 @@ def machine() -> dict:
     cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
                 if line.startswith("model name")), platform.processor())
     return {"cpu": cpu, "cores": os.cpu_count(), "os": platform.platform(), "python": platform.python_version(),
-            "load_average_at_start": os.getloadavg()}
+            "load_average_at_start": os.getloadavg(), "niceness": os.nice(0)}
 
 
 def summarise(workers: dict, size: str) -> dict:
