@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 import os
+import warnings
 from typing import Optional, Union
 
 import numpy as np
@@ -21,11 +22,19 @@ from .model import Transformer
 PathLike = Union[str, os.PathLike]
 
 
-def _figure(width: float, height: float):
+def new_figure(width: float, height: float):
     # The object API needs no GUI backend and leaves pyplot's global state alone.
     from matplotlib.figure import Figure
 
     return Figure(figsize=(width, height), dpi=110, layout="constrained")
+
+
+def save_figure(fig, path: PathLike) -> None:
+    # Tokens of scripts the default font lacks are drawn as boxes; one warning per missing
+    # glyph would bury the command's own output.
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="Glyph .* missing from")
+        fig.savefig(path)
 
 
 def token_label(tokenizer, token_id: int) -> str:
@@ -48,7 +57,7 @@ def smooth(values, weight: float = 0.9) -> np.ndarray:
 def plot_loss(history: dict, path: PathLike, *, bytes_per_token: Optional[float] = None, title: str = "") -> None:
     """Loss (nats per token) against tokens seen; with ``bytes_per_token`` (UTF-8 bytes
     per token of the training text) a right axis gives bits per byte."""
-    fig = _figure(7, 4)
+    fig = new_figure(7, 4)
     ax = fig.add_subplot()
     ax.plot(history["tokens"], history["loss"], color="tab:blue", alpha=0.25, linewidth=0.8)
     ax.plot(history["tokens"], smooth(history["loss"]), color="tab:blue", label="train (smoothed)")
@@ -63,7 +72,7 @@ def plot_loss(history: dict, path: PathLike, *, bytes_per_token: Optional[float]
         right = ax.secondary_yaxis("right", functions=(lambda y: y * to_bpb, lambda b: b / to_bpb))
         right.set_ylabel("bits per byte")
     ax.set_title(title or "training loss")
-    fig.savefig(path)
+    save_figure(fig, path)
 
 
 def plot_attention(model: Transformer, tokenizer, sentence: str, path: PathLike) -> None:
@@ -74,7 +83,7 @@ def plot_attention(model: Transformer, tokenizer, sentence: str, path: PathLike)
     labels = [token_label(tokenizer, i) for i in ids]
     layers, heads = maps.shape[:2]
     size = min(4.0, 0.12 * len(ids) + 1.5)
-    fig = _figure(size * heads + 0.6, size * layers + 0.4)
+    fig = new_figure(size * heads + 0.6, size * layers + 0.4)
     grid = fig.subplots(layers, heads, squeeze=False)
     for layer in range(layers):
         for head in range(heads):
@@ -84,7 +93,7 @@ def plot_attention(model: Transformer, tokenizer, sentence: str, path: PathLike)
             ticks = range(len(ids)) if len(ids) <= 48 else []
             ax.set_xticks(ticks, [labels[i] for i in ticks], rotation=90, fontsize=5)
             ax.set_yticks(ticks, [labels[i] for i in ticks], fontsize=5)
-    fig.savefig(path)
+    save_figure(fig, path)
 
 
 def embedding_neighbours(model: Transformer, tokenizer, token: Union[str, int], *, k: int = 8) -> list[tuple[str, float]]:
@@ -121,13 +130,13 @@ def plot_embeddings(model: Transformer, tokenizer, path: PathLike, *, ids) -> No
     their first two principal components: tokens used alike end up near each other."""
     ids = np.asarray(ids, dtype=np.int64)
     points = pca_2d(model.params["wte"][ids].astype(np.float64))
-    fig = _figure(8, 7)
+    fig = new_figure(8, 7)
     ax = fig.add_subplot()
     ax.scatter(points[:, 0], points[:, 1], s=6, color="tab:gray")
     for (x, y), token_id in zip(points, ids):
         ax.annotate(token_label(tokenizer, token_id), (x, y), fontsize=7)
     ax.set_title(f"token embeddings of {len(ids)} tokens, first two principal components")
-    fig.savefig(path)
+    save_figure(fig, path)
 
 
 def next_token_distribution(model: Transformer, tokenizer, prompt: str, *, k: int = 15) -> list[tuple[str, float]]:
@@ -145,11 +154,11 @@ def next_token_distribution(model: Transformer, tokenizer, prompt: str, *, k: in
 def plot_next_token(model: Transformer, tokenizer, prompt: str, path: PathLike, *, k: int = 15) -> None:
     """Bars of the ``k`` most likely next tokens after ``prompt``."""
     ranked = next_token_distribution(model, tokenizer, prompt, k=k)
-    fig = _figure(6, 0.3 * len(ranked) + 1.2)
+    fig = new_figure(6, 0.3 * len(ranked) + 1.2)
     ax = fig.add_subplot()
     ax.barh(range(len(ranked)), [p for _, p in ranked], color="tab:green")
     ax.set_yticks(range(len(ranked)), [label for label, _ in ranked])
     ax.invert_yaxis()
     ax.set_xlabel("probability")
     ax.set_title(f"next token after {prompt[-40:]!r}", fontsize=9)
-    fig.savefig(path)
+    save_figure(fig, path)

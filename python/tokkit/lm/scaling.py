@@ -92,11 +92,11 @@ def run_scaling(train_text: str, eval_text: str, tokenizer, *, sizes=SIZES, step
 
 def plot_scaling(result: dict, path: Union[str, os.PathLike]) -> None:
     """Held-out loss against non-embedding parameters (log x), with the fitted curve."""
-    from .plots import _figure
+    from .plots import new_figure, save_figure
 
     runs, fit = result["runs"], result["fit"]
     n = np.array([r["params"] for r in runs], dtype=np.float64)
-    fig = _figure(6.5, 4.2)
+    fig = new_figure(6.5, 4.2)
     ax = fig.add_subplot()
     ax.scatter(n, [r["loss"] for r in runs], color="tab:blue", zorder=3, label="trained models")
     grid = np.geomspace(n.min() / 1.5, n.max() * 1.5, 200)
@@ -109,7 +109,7 @@ def plot_scaling(result: dict, path: Union[str, os.PathLike]) -> None:
     ax.set_title(f"{len(runs)} model sizes, {result['tokens']:,} training tokens each")
     ax.grid(alpha=0.3, which="both")
     ax.legend()
-    fig.savefig(path)
+    save_figure(fig, path)
 
 
 def scaling(text: Optional[str] = None, *, quick: bool = False, vocab_size: int = 512, steps: Optional[int] = None,
