@@ -284,8 +284,10 @@ def attention_backward(dy: np.ndarray, cache) -> np.ndarray:
     dk = dscores.transpose(0, 1, 3, 2) @ q  # [B, H, T, D]
     if rope is not None:
         dq, dk = rope_backward(dq, *rope), rope_backward(dk, *rope)
-    dqkv = np.stack([dq, dk, dv])  # [3, B, H, T, D]
-    return dqkv.transpose(1, 3, 0, 2, 4).reshape(batch, positions, 3 * n_heads * head_dim)  # [B, T, 3C]
+    dqkv = np.empty((batch, positions, 3, n_heads, head_dim), dtype=dy.dtype)  # [B, T, 3, H, D]
+    for part, grad in zip(dqkv.transpose(2, 0, 3, 1, 4), (dq, dk, dv)):  # each part [B, H, T, D]
+        part[...] = grad
+    return dqkv.reshape(batch, positions, 3 * n_heads * head_dim)  # [B, T, 3C]
 
 
 # ---- softmax cross-entropy ------------------------------------------------------------------
