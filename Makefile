@@ -10,7 +10,7 @@ export TOKKIT_DATA ?= $(abspath ../shared/data)
 RUNTIME_DEPS := "maturin>=1.7,<2" numpy tqdm matplotlib
 TEST_DEPS := pytest hypothesis tiktoken tokenizers sentencepiece regex
 
-.PHONY: test demo build bench clean
+.PHONY: test demo build bench bench-lm clean
 
 $(VENV)/.runtime: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -36,6 +36,10 @@ bench: build $(VENV)/.test
 	$(PY) benches/encode.py
 	$(PY) benches/train.py
 	$(PY) benches/unigram.py
+
+bench-lm: build
+	$(PIP) install --quiet threadpoolctl
+	$(PY) benches/lm.py
 
 clean:
 	rm -rf $(VENV) target

@@ -5,9 +5,10 @@
 >>> tok = tokkit.load("some/tokenizer/file")          # .tiktoken, .model, tokenizer.json, tokkit JSON
 >>> ids = tok.encode("hello world"); tok.decode(ids)
 >>> report = tokkit.compare({"cl100k": tok}, pivot="eng")   # on the bundled sample
+>>> model = tokkit.lm.Transformer(tokkit.lm.Config(vocab_size=tok.vocab_size))  # the NumPy LM
 """
 
-from . import compare
+from . import compare, lm
 from .encodings import get_encoding, list_encoding_names
 from .formats import from_tiktoken, load
 from .tokenizer import Tokenizer
@@ -18,6 +19,7 @@ __all__ = [
     "PreTokenCounts",
     "Tokenizer",
     "compare",
+    "lm",
     "count_pre_tokens",
     "from_tiktoken",
     "get_encoding",

@@ -7,6 +7,7 @@
     tokkit convert tok.json tokenizer.json
     tokkit bench -t cl100k_base
     tokkit compare --corpus udhr/ --tokenizer cl100k=cl100k_base --out report/
+    tokkit lm train --out run
     tokkit demo
 
 Messages go to stderr; results to stdout. Exit status: 0 on success, 1 when the work
@@ -22,6 +23,7 @@ from pathlib import Path
 from typing import Optional, Sequence
 
 from .compare import cli as compare_cli
+from .lm import cli as lm_cli
 
 EXAMPLES = {
     "train": "examples:\n  tokkit train bpe corpus.txt --vocab-size 32000 --out tok.json\n"
@@ -94,6 +96,7 @@ def _parser() -> argparse.ArgumentParser:
     bench.add_argument("-f", "--file", help="text to encode (default: the bundled sample, repeated to ~4 MB)")
 
     compare_cli.add_parser(commands)
+    lm_cli.add_parser(commands)
 
     demo = command("demo", "the whole story on the bundled multilingual sample")
     demo.add_argument("--quick", action="store_true", help="smaller and faster")
@@ -260,14 +263,14 @@ def _demo(args) -> None:
 
 
 HANDLERS = {"train": lambda args: args.run(args), "encode": _encode, "decode": _decode, "inspect": _inspect, "convert": _convert,
-            "bench": _bench, "compare": compare_cli.run, "demo": _demo}
+            "bench": _bench, "compare": compare_cli.run, "lm": lm_cli.run, "demo": _demo}
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
     try:
-        HANDLERS[args.command](args)
+        status = HANDLERS[args.command](args)
     except UsageError as e:
         parser.print_usage(sys.stderr)
         print(f"tokkit: error: {e}", file=sys.stderr)
@@ -278,7 +281,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     except (ValueError, TypeError, OSError, UnicodeError) as e:
         print(f"tokkit: error: {e}", file=sys.stderr)
         return 1
-    return 0
+    return status or 0
 
 
 if __name__ == "__main__":
