@@ -35,6 +35,7 @@ def scratch(tmp_path, monkeypatch):
     tiktoken = data_path("vocab", "tiktoken")
     shutil.copy(tiktoken / "cl100k_base.tiktoken", tmp_path / "cl100k_base.tiktoken")
     shutil.copy(tiktoken / "o200k_base.tiktoken", tmp_path / "my.tiktoken")
+    shutil.copy(data_path("vocab", "spm", "sentencepiece_test_model.model"), tmp_path / "spiece.model")
     text = data_path("corpora", "mono", "tinyshakespeare.txt").read_text(encoding="utf-8")
     (tmp_path / "corpus").mkdir()
     for i in range(3):
