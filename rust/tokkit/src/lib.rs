@@ -5,6 +5,7 @@ pub mod corpus;
 pub mod count;
 pub mod error;
 pub mod formats;
+pub mod pipeline;
 pub mod pretokenize;
 pub mod special;
 

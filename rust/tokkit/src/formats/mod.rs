@@ -1,3 +1,4 @@
 //! Reading and writing vocabulary files.
 
+pub mod hf_json;
 pub mod tiktoken;
