@@ -4,7 +4,8 @@
 - a ``.tiktoken`` rank file (``base64 rank`` lines); official files are recognised by
   their SHA-256, others need ``from_tiktoken(path, pattern=...)`` or a ``<path>.json``
   sidecar written by ``Tokenizer.save``;
-- tokkit's own JSON format (``{"format": "tokkit", ...}``).
+- tokkit's own JSON format (``{"format": "tokkit", ...}``);
+- a HuggingFace ``tokenizer.json`` (see ``hf.py``).
 """
 
 from __future__ import annotations
@@ -92,11 +93,21 @@ def load(path: PathLike) -> Tokenizer:
         return _load_tiktoken(Path(path), contents)
     if kind == "tokkit":
         return _load_native(Path(path), contents)
+    if kind == "tokenizer.json":
+        from .hf import load_tokenizer_json
+
+        return load_tokenizer_json(contents, name=_hf_name(Path(path)))
     raise ValueError(f"{path}: {kind}")
 
 
+def _hf_name(path: Path) -> str:
+    """``models/bert/tokenizer.json`` is named after its folder, ``bert``."""
+    return path.parent.name if path.name == "tokenizer.json" and path.parent.name else path.stem
+
+
 def sniff(contents: bytes) -> str:
-    """What a file is: "tiktoken", "tokkit", or a sentence saying why it is neither."""
+    """What a file is: "tiktoken", "tokkit", "tokenizer.json", or a sentence saying why
+    it is none of them."""
     head = contents[:4096].lstrip()
     if head.startswith(b"{"):
         try:
@@ -106,7 +117,7 @@ def sniff(contents: bytes) -> str:
         if isinstance(data, dict) and data.get("format") == "tokkit":
             return "tokkit"
         if isinstance(data, dict) and "model" in data and "pre_tokenizer" in data:
-            return "a HuggingFace tokenizer.json, which this version of tokkit cannot load yet"
+            return "tokenizer.json"
         return "a JSON file that is not a tokenizer tokkit knows"
     first_line = head.split(b"\n", 1)[0]
     if _TIKTOKEN_LINE.match(first_line):
@@ -158,6 +169,14 @@ def _load_native(path: Path, contents: bytes) -> Tokenizer:
 def save(tokenizer: Tokenizer, path: PathLike) -> None:
     path = Path(path)
     core = tokenizer._core
+    if isinstance(core, _core.Pipeline):
+        if path.suffix == ".tiktoken":
+            raise ValueError(f"only byte-level BPE saves as .tiktoken; this is a {core.model_kind} tokenizer: "
+                             f"save it as tokenizer.json")
+        from .hf import save_tokenizer_json
+
+        save_tokenizer_json(tokenizer, path)
+        return
     meta = {"name": tokenizer.name, "pattern": tokenizer.pattern, "special_tokens": tokenizer.special_tokens}
     if path.suffix == ".tiktoken":
         path.write_bytes(core.to_tiktoken())
