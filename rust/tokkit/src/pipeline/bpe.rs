@@ -13,11 +13,13 @@
 //!   is dropped. Merges then join pairs of ids, earliest merge first.
 //!
 //! Phi-3 has no pre-tokenizer: a whole text is one "word". Merging it whole is
-//! O(n log n), but the cache cannot help. So `Bpe` cuts a long word where no merge can
-//! ever join across the cut: between two characters that are tokens on their own and
-//! that appear next to each other in no token (in SentencePiece vocabularies, before
-//! every "▁" that follows a letter). Parts on the two sides of such a cut never join, and
-//! the merge order within each side does not depend on the other, so the ids are the same.
+//! O(n log n), but the cache cannot help. So `Bpe` cuts a word where no merge can ever
+//! join across the cut: between two characters that are tokens on their own and that
+//! appear next to each other in no token (in SentencePiece vocabularies, before every "▁"
+//! that follows a letter), and next to a character that becomes byte-fallback tokens when
+//! no merge takes a byte token. Parts on the two sides of such a cut never join, and the
+//! merge order within each side does not depend on the other, so the ids are the same;
+//! each cut word is then merged once and cached.
 
 use super::model::{Scratch, Vocab};
 use crate::bpe::encode::{merge_long, merge_long_parts, merge_scan, scan_parts, MergeRule, NONE};
@@ -196,12 +198,16 @@ pub struct Bpe {
     cuts: Option<Cuts>,
 }
 
-/// Where a long word can be cut (see the module documentation): before a character of
-/// `before`, unless the pair is in `joined`.
+/// Where a word can be cut (see the module documentation): between two characters that
+/// are tokens when the second is in `before` and the pair is not in `joined`; next to a
+/// character that is not a token when `apart_from_unknown`.
 #[derive(Clone, Debug)]
 struct Cuts {
     joined: FxHashSet<(char, char)>,
     before: FxHashSet<char>,
+    /// Every byte has a byte-fallback token and no merge takes one, so a character that
+    /// is not a token never joins its neighbours.
+    apart_from_unknown: bool,
 }
 
 impl Bpe {
@@ -272,7 +278,11 @@ impl Bpe {
             .copied()
             .filter(|c| left_of.get(c).is_none_or(|left| left.len() <= 8))
             .collect();
-        Cuts { joined, before }
+        let byte_tokens: FxHashSet<u32> = self.byte_ids.iter().copied().filter(|&id| id != NONE).collect();
+        let apart_from_unknown = self.options.byte_fallback
+            && byte_tokens.len() == 256
+            && !self.merges.iter().any(|(l, r)| byte_tokens.contains(l) || byte_tokens.contains(r));
+        Cuts { joined, before, apart_from_unknown }
     }
 
     pub fn vocab(&self) -> &Vocab {
@@ -312,18 +322,22 @@ impl Bpe {
         let mut spans = spans;
         let mut at = 0; // HF's coordinates: kept bytes before this word
         let mut start = 0;
-        if word.len() >= LONG_PIECE {
-            if let Some(cuts) = &self.cuts {
-                let mut previous: Option<char> = None;
-                for (i, c) in word.char_indices() {
-                    if let Some(p) = previous {
-                        if cuts.before.contains(&c) && !cuts.joined.contains(&(p, c)) && self.symbol(0, p).is_some() {
-                            at = self.tokenize_word(&word[start..i], at, scratch, ids, spans.as_deref_mut());
-                            start = i;
-                        }
+        if let Some(cuts) = &self.cuts {
+            let mut previous: Option<(char, bool)> = None;
+            for (i, c) in word.char_indices() {
+                let known = self.symbol(0, c).is_some();
+                if let Some((p, p_known)) = previous {
+                    let cut = if p_known && known {
+                        cuts.before.contains(&c) && !cuts.joined.contains(&(p, c))
+                    } else {
+                        cuts.apart_from_unknown
+                    };
+                    if cut {
+                        at = self.tokenize_word(&word[start..i], at, scratch, ids, spans.as_deref_mut());
+                        start = i;
                     }
-                    previous = Some(c);
                 }
+                previous = Some((c, known));
             }
         }
         self.tokenize_word(&word[start..], at, scratch, ids, spans);

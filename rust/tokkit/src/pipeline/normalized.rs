@@ -52,6 +52,12 @@ impl Normalized {
         Normalized { text, align, base }
     }
 
+    /// Replaces the text of an untracked string (a normalizer's fast path).
+    pub fn set_untracked(&mut self, text: String) {
+        assert!(self.align.is_none(), "only an untracked text can be replaced wholesale");
+        self.text = text;
+    }
+
     /// Where this text starts in the original (HF's `offsets_original().0`).
     pub fn base(&self) -> usize {
         self.base

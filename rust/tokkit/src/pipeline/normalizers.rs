@@ -67,6 +67,56 @@ impl Normalizer {
 
 impl BertNormalizer {
     fn normalize(&self, text: &mut Normalized) {
+        if text.alignments().is_none() {
+            let fast = self.normalize_untracked(text.text());
+            text.set_untracked(fast);
+            return;
+        }
+        self.normalize_tracked(text);
+    }
+
+    /// Without offsets, each ASCII character costs one step: no ASCII character is changed
+    /// by NFD, and each is a starter, so the Unicode steps never act across one. The runs
+    /// of other characters between them take the general path.
+    fn normalize_untracked(&self, text: &str) -> String {
+        let bytes = text.as_bytes();
+        let mut out = String::with_capacity(text.len());
+        let mut i = 0;
+        while i < bytes.len() {
+            if bytes[i].is_ascii() {
+                if let Some(c) = self.ascii(bytes[i] as char) {
+                    out.push(c);
+                }
+                i += 1;
+                continue;
+            }
+            let start = i;
+            while i < bytes.len() && !bytes[i].is_ascii() {
+                i += 1;
+            }
+            let mut run = Normalized::new(&text[start..i], 0, true);
+            self.normalize_tracked(&mut run);
+            out.push_str(run.text());
+        }
+        out
+    }
+
+    /// What the four steps make of an ASCII character.
+    #[inline]
+    fn ascii(&self, c: char) -> Option<char> {
+        let mut c = c;
+        if self.clean_text {
+            if c == '\0' || is_control(c) {
+                return None;
+            }
+            if is_bert_whitespace(c) {
+                c = ' ';
+            }
+        }
+        Some(if self.lowercase { c.to_ascii_lowercase() } else { c })
+    }
+
+    fn normalize_tracked(&self, text: &mut Normalized) {
         if self.clean_text {
             text.filter(|c| !(c == '\0' || c == '\u{fffd}' || is_control(c)));
             text.map(|c| if is_bert_whitespace(c) { ' ' } else { c });
@@ -131,6 +181,17 @@ mod tests {
         let align = text.alignments().unwrap();
         let at = text.text().find('中').unwrap();
         assert_eq!(super::super::normalized::original_span(align, at, at + 3), (14, 17));
+    }
+
+    #[test]
+    fn bert_without_offsets_gives_the_same_text() {
+        let Normalizer::Bert(bert) = bert() else { unreachable!() };
+        let samples = ["Ünïcode\u{0}\x0b\tTEXT 中文 e\u{301}\u{316}x", "ÅSCII\u{7f}ǅ İ", "\r\nαβγ ΣΑΣ", ""];
+        for sample in samples {
+            let mut tracked = Normalized::new(sample, 0, true);
+            bert.normalize_tracked(&mut tracked);
+            assert_eq!(bert.normalize_untracked(sample), tracked.text(), "{sample:?}");
+        }
     }
 
     #[test]

@@ -12,19 +12,67 @@ use crate::pretokenize::PreTokenizer as Regex;
 #[derive(Clone, Debug)]
 pub enum Pattern {
     Literal(String),
-    Regex(Box<Regex>),
+    Regex(Box<Regex>, Option<Box<FirstChars>>),
+}
+
+/// The characters every match of a regex starts with, when regex-syntax can tell (from
+/// the literal prefixes of its matches). A piece with none of them has no match, so it
+/// need not be searched at all.
+#[derive(Clone, Debug)]
+pub struct FirstChars {
+    chars: Vec<char>,
+    /// Whether the byte alphabet's spelling of each byte is one of them.
+    bytes: [bool; 256],
+}
+
+impl FirstChars {
+    fn of(source: &str) -> Option<FirstChars> {
+        let hir = regex_syntax::Parser::new().parse(source).ok()?;
+        let prefixes = regex_syntax::hir::literal::Extractor::new().extract(&hir);
+        let mut chars = Vec::new();
+        for literal in prefixes.literals()? {
+            let first = std::str::from_utf8(literal.as_bytes()).ok()?.chars().next()?;
+            chars.push(first);
+        }
+        chars.sort_unstable();
+        chars.dedup();
+        let mut bytes = [false; 256];
+        for b in 0..=255u8 {
+            bytes[b as usize] = chars.binary_search(&super::byte_alphabet::byte_char(b)).is_ok();
+        }
+        Some(FirstChars { chars, bytes })
+    }
+
+    pub fn contains(&self, c: char) -> bool {
+        self.chars.binary_search(&c).is_ok()
+    }
+
+    /// Whether the spelling of byte `b` in the byte alphabet is one of them.
+    #[inline]
+    pub fn contains_byte(&self, b: u8) -> bool {
+        self.bytes[b as usize]
+    }
 }
 
 impl Pattern {
     pub fn regex(source: &str) -> Result<Pattern> {
-        Regex::from_regex(source).map(|r| Pattern::Regex(Box::new(r)))
+        let regex = Regex::from_regex(source)?;
+        Ok(Pattern::Regex(Box::new(regex), FirstChars::of(source).map(Box::new)))
+    }
+
+    /// The characters every match starts with, if known.
+    pub fn first_chars(&self) -> Option<&FirstChars> {
+        match self {
+            Pattern::Literal(_) => None,
+            Pattern::Regex(_, first) => first.as_deref(),
+        }
     }
 
     /// The literal string or the regex's source, as written in tokenizer.json.
     pub fn source(&self) -> &str {
         match self {
             Pattern::Literal(s) => s,
-            Pattern::Regex(r) => r.pattern(),
+            Pattern::Regex(r, _) => r.pattern(),
         }
     }
 
@@ -38,7 +86,7 @@ impl Pattern {
                 }
                 Ok(())
             }
-            Pattern::Regex(r) => r.for_each_piece(text, found),
+            Pattern::Regex(r, _) => r.for_each_piece(text, found),
         }
     }
 
@@ -60,5 +108,19 @@ impl Pattern {
         })?;
         out.push_str(&text[copied..]);
         Ok(out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn regexes_know_how_their_matches_start() {
+        let digits = Pattern::regex("[0-9][0-9][0-9]").unwrap();
+        let first = digits.first_chars().unwrap();
+        assert!(first.contains('7') && !first.contains('a'));
+        // A pattern that can start anywhere has no such set.
+        assert!(Pattern::regex(r"\s+|\w+").unwrap().first_chars().is_none());
     }
 }

@@ -205,17 +205,17 @@ impl PreTokenizer {
                 split(piece, Finder::Pattern(pattern), *behavior, *invert, emit)
             }
             PreTokenizer::Whitespace => split(piece, Finder::Pattern(words()), Behavior::Removed, true, emit),
-            PreTokenizer::WhitespaceSplit => split(piece, Finder::Chars(&char::is_whitespace), Behavior::Removed, false, emit),
+            PreTokenizer::WhitespaceSplit => split(piece, Finder::Class(Class::Whitespace), Behavior::Removed, false, emit),
             PreTokenizer::Metaspace { replacement, prepend_scheme, split: cut } => {
                 metaspace(piece, *replacement, *prepend_scheme, *cut, emit)
             }
             PreTokenizer::Digits { individual_digits } => {
                 let behavior = if *individual_digits { Behavior::Isolated } else { Behavior::Contiguous };
-                split(piece, Finder::Chars(&char::is_numeric), behavior, false, emit)
+                split(piece, Finder::Class(Class::Numeric), behavior, false, emit)
             }
-            PreTokenizer::Punctuation { behavior } => split(piece, Finder::Chars(&is_punctuation), *behavior, false, emit),
-            PreTokenizer::Bert => split(piece, Finder::Chars(&char::is_whitespace), Behavior::Removed, false, &mut |p| {
-                split(p, Finder::Chars(&is_punctuation), Behavior::Isolated, false, emit)
+            PreTokenizer::Punctuation { behavior } => split(piece, Finder::Class(Class::Punctuation), *behavior, false, emit),
+            PreTokenizer::Bert => split(piece, Finder::Class(Class::Whitespace), Behavior::Removed, false, &mut |p| {
+                split(p, Finder::Class(Class::Punctuation), Behavior::Isolated, false, emit)
             }),
         }
     }
@@ -229,9 +229,57 @@ pub fn run(stages: &[PreTokenizer], piece: Piece<'_>, emit: &mut Emit<'_>) -> Re
     }
 }
 
-/// ASCII or Unicode punctuation, as BERT and HF's Punctuation define it.
+/// ASCII or Unicode punctuation, as BERT and HF's Punctuation define it. (The ASCII
+/// characters in Unicode's punctuation categories are all ASCII punctuation.)
 pub fn is_punctuation(c: char) -> bool {
-    c.is_ascii_punctuation() || c.is_punctuation()
+    if c.is_ascii() {
+        c.is_ascii_punctuation()
+    } else {
+        c.is_punctuation()
+    }
+}
+
+/// The character classes the pre-tokenizers cut at.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Class {
+    Whitespace,
+    Numeric,
+    Punctuation,
+    Is(char),
+}
+
+impl Class {
+    #[inline]
+    fn contains(self, c: char) -> bool {
+        match self {
+            Class::Whitespace => c.is_whitespace(),
+            Class::Numeric => c.is_ascii_digit() || (!c.is_ascii() && c.is_numeric()),
+            Class::Punctuation => is_punctuation(c),
+            Class::Is(x) => c == x,
+        }
+    }
+
+    /// Whether the byte-alphabet spelling of byte `b` is in the class (a table per class,
+    /// made once).
+    #[inline]
+    fn contains_byte(self, b: u8) -> bool {
+        static TABLES: OnceLock<[[bool; 256]; 3]> = OnceLock::new();
+        let tables = TABLES.get_or_init(|| {
+            let mut tables = [[false; 256]; 3];
+            for (k, class) in [Class::Whitespace, Class::Numeric, Class::Punctuation].into_iter().enumerate() {
+                for b in 0..=255u8 {
+                    tables[k][b as usize] = class.contains(byte_char(b));
+                }
+            }
+            tables
+        });
+        match self {
+            Class::Whitespace => tables[0][b as usize],
+            Class::Numeric => tables[1][b as usize],
+            Class::Punctuation => tables[2][b as usize],
+            Class::Is(x) => byte_char(b) == x,
+        }
+    }
 }
 
 fn words() -> &'static Pattern {
@@ -280,7 +328,7 @@ fn metaspace(piece: Piece<'_>, replacement: char, scheme: PrependScheme, cut: bo
     }
     let whole = Piece::whole(&owned);
     if cut {
-        split(whole, Finder::Chars(&|c| c == replacement), Behavior::MergedWithNext, false, emit)
+        split(whole, Finder::Class(Class::Is(replacement)), Behavior::MergedWithNext, false, emit)
     } else if whole.text.is_empty() {
         Ok(())
     } else {
@@ -291,7 +339,7 @@ fn metaspace(piece: Piece<'_>, replacement: char, scheme: PrependScheme, cut: bo
 /// What a split looks for: characters of a class (each one a match of its own), or a
 /// pattern's matches.
 enum Finder<'p> {
-    Chars(&'p dyn Fn(char) -> bool),
+    Class(Class),
     Pattern(&'p Pattern),
 }
 
@@ -310,21 +358,23 @@ impl Finder<'_> {
             last = end;
         };
         match (self, text) {
-            (Finder::Chars(class), Text::Chars(s)) => {
+            (Finder::Class(class), Text::Chars(s)) => {
                 for (i, c) in s.char_indices() {
-                    if class(c) {
+                    if class.contains(c) {
                         found(i, i + c.len_utf8());
                     }
                 }
             }
-            (Finder::Chars(class), Text::Bytes(b)) => {
+            (Finder::Class(class), Text::Bytes(b)) => {
                 for (i, &byte) in b.iter().enumerate() {
-                    if class(byte_char(byte)) {
+                    if class.contains_byte(byte) {
                         found(i, i + 1);
                     }
                 }
             }
             (Finder::Pattern(pattern), Text::Chars(s)) => pattern.for_each_match(s, found)?,
+            (Finder::Pattern(pattern), Text::Bytes(b))
+                if pattern.first_chars().is_some_and(|first| !b.iter().any(|&x| first.contains_byte(x))) => {}
             (Finder::Pattern(pattern), Text::Bytes(b)) => {
                 // Match on the spelling; its k-th character is byte k.
                 let spelled = super::byte_alphabet::spell(b);
