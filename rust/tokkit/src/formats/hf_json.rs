@@ -123,7 +123,7 @@ fn pattern(value: &Value) -> Result<Pattern> {
 fn write_pattern(pattern: &Pattern) -> Value {
     match pattern {
         Pattern::Literal(s) => json!({ "String": s }),
-        Pattern::Regex(r, _) => json!({ "Regex": r.pattern() }),
+        Pattern::Regex { .. } | Pattern::Graphemes => json!({ "Regex": pattern.source() }),
     }
 }
 

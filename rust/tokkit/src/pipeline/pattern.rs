@@ -3,16 +3,21 @@
 //!
 //! Regular expressions go through `crate::pretokenize::PreTokenizer`, so that a pattern
 //! which is exactly one of tiktoken's (llama3's Split, say) runs on a hand-written splitter.
-//! HF compiles these patterns with Oniguruma; fancy-regex reads the same syntax for every
-//! pattern in the reference files.
+//! HF compiles these patterns with Oniguruma; fancy-regex reads the same syntax, and means
+//! the same by it once `\w` is spelled out as Oniguruma's class (see `oniguruma_words`).
 
 use crate::error::Result;
 use crate::pretokenize::PreTokenizer as Regex;
+use unicode_segmentation::UnicodeSegmentation;
 
 #[derive(Clone, Debug)]
 pub enum Pattern {
     Literal(String),
-    Regex(Box<Regex>, Option<Box<FirstChars>>),
+    /// A regex as written (`source`), compiled with Oniguruma's `\w`.
+    Regex { source: String, regex: Box<Regex>, first: Option<Box<FirstChars>> },
+    /// `\X`, extended grapheme clusters, which fancy-regex lacks (cut with Unicode 15.0's
+    /// rules, as HF's Oniguruma cuts them: no Indic conjunct clusters).
+    Graphemes,
 }
 
 /// The characters every match of a regex starts with, when regex-syntax can tell (from
@@ -54,17 +59,67 @@ impl FirstChars {
     }
 }
 
+/// Oniguruma's word characters: alphabetic characters, marks, decimal digits, connector
+/// punctuation, and (from its Latin-1 table) ¹ ² ³ ¼ ½ ¾. The regex crate's `\w` has the
+/// joiners U+200C and U+200D instead of those six.
+const WORD: &str = r"\p{Alphabetic}\p{M}\p{Nd}\p{Pc}\x{B2}\x{B3}\x{B9}\x{BC}-\x{BE}";
+
+/// `source` with `\w` and `\W` written out as Oniguruma reads them.
+fn oniguruma_words(source: &str) -> String {
+    let mut out = String::with_capacity(source.len());
+    let mut chars = source.chars();
+    let mut depth = 0usize; // inside how many [ ] classes
+    while let Some(c) = chars.next() {
+        match c {
+            '\\' => match chars.next() {
+                Some('w') if depth > 0 => out.push_str(WORD),
+                Some('w') => out.push_str(&format!("[{WORD}]")),
+                Some('W') => out.push_str(&format!("[^{WORD}]")),
+                Some(other) => {
+                    out.push('\\');
+                    out.push(other);
+                }
+                None => out.push('\\'),
+            },
+            '[' => {
+                depth += 1;
+                out.push(c);
+            }
+            ']' if depth > 0 => {
+                depth -= 1;
+                out.push(c);
+            }
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
 impl Pattern {
+    /// A regex as HF's Split, Replace and decoders read it (Oniguruma).
     pub fn regex(source: &str) -> Result<Pattern> {
-        let regex = Regex::from_regex(source)?;
-        Ok(Pattern::Regex(Box::new(regex), FirstChars::of(source).map(Box::new)))
+        if source == r"\X" {
+            return Ok(Pattern::Graphemes);
+        }
+        Self::compiled(source, &oniguruma_words(source))
+    }
+
+    /// A regex as the `regex` crate reads it (HF's Whitespace pre-tokenizer uses that crate,
+    /// whose `\w` has the joiners and not "²").
+    pub fn rust_regex(source: &str) -> Result<Pattern> {
+        Self::compiled(source, source)
+    }
+
+    fn compiled(source: &str, meaning: &str) -> Result<Pattern> {
+        let regex = Box::new(Regex::from_regex(meaning)?);
+        Ok(Pattern::Regex { source: source.to_string(), regex, first: FirstChars::of(meaning).map(Box::new) })
     }
 
     /// The characters every match starts with, if known.
     pub fn first_chars(&self) -> Option<&FirstChars> {
         match self {
-            Pattern::Literal(_) => None,
-            Pattern::Regex(_, first) => first.as_deref(),
+            Pattern::Literal(_) | Pattern::Graphemes => None,
+            Pattern::Regex { first, .. } => first.as_deref(),
         }
     }
 
@@ -72,7 +127,8 @@ impl Pattern {
     pub fn source(&self) -> &str {
         match self {
             Pattern::Literal(s) => s,
-            Pattern::Regex(r, _) => r.pattern(),
+            Pattern::Regex { source, .. } => source,
+            Pattern::Graphemes => r"\X",
         }
     }
 
@@ -86,7 +142,13 @@ impl Pattern {
                 }
                 Ok(())
             }
-            Pattern::Regex(r, _) => r.for_each_piece(text, found),
+            Pattern::Regex { regex, .. } => regex.for_each_piece(text, found),
+            Pattern::Graphemes => {
+                for (start, g) in text.grapheme_indices(true) {
+                    found(start, start + g.len());
+                }
+                Ok(())
+            }
         }
     }
 
@@ -122,5 +184,23 @@ mod tests {
         assert!(first.contains('7') && !first.contains('a'));
         // A pattern that can start anywhere has no such set.
         assert!(Pattern::regex(r"\s+|\w+").unwrap().first_chars().is_none());
+    }
+
+    #[test]
+    fn word_characters_are_oniguruma_s() {
+        assert_eq!(
+            oniguruma_words(r"\w+|[^\w\s]+|\\w"),
+            format!(r"[{WORD}]+|[^{WORD}\s]+|\\w")
+        );
+        let words = Pattern::regex(r"\w+").unwrap();
+        // A joiner is not a word character; a superscript two and a circled letter are.
+        assert_eq!(words.matches("ab\u{200d}c x²① Ⓐ").unwrap(), [(0, 2), (5, 6), (7, 10), (14, 17)]);
+        assert_eq!(words.source(), r"\w+");
+    }
+
+    #[test]
+    fn grapheme_clusters_follow_unicode_15_0() {
+        let clusters = Pattern::regex(r"\X").unwrap().matches("e\u{301}👍🏽\r\nक्षि").unwrap();
+        assert_eq!(clusters, [(0, 3), (3, 11), (11, 13), (13, 19), (19, 25)]);
     }
 }

@@ -49,7 +49,8 @@ pub enum PreTokenizer {
     /// `trim_offsets` belongs to the post-processor; it is kept to be written back.
     ByteLevel { add_prefix_space: bool, trim_offsets: bool, use_regex: bool },
     Split { pattern: Pattern, behavior: Behavior, invert: bool },
-    /// Runs of word characters, and runs of other non-space characters (`\w+|[^\w\s]+`).
+    /// Runs of word characters, and runs of other non-space characters (`\w+|[^\w\s]+`,
+    /// with the regex crate's `\w`, as HF's).
     Whitespace,
     /// Cuts at whitespace, dropping it.
     WhitespaceSplit,
@@ -284,7 +285,7 @@ impl Class {
 
 fn words() -> &'static Pattern {
     static WORDS: OnceLock<Pattern> = OnceLock::new();
-    WORDS.get_or_init(|| Pattern::regex(r"\w+|[^\w\s]+").expect("a valid regex"))
+    WORDS.get_or_init(|| Pattern::rust_regex(r"\w+|[^\w\s]+").expect("a valid regex"))
 }
 
 fn gpt2() -> &'static Regex {
