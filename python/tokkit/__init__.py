@@ -2,7 +2,7 @@
 
 >>> import tokkit
 >>> tok = tokkit.get_encoding("cl100k_base")          # like tiktoken.get_encoding
->>> tok = tokkit.load("some/tokenizer/file")          # .tiktoken or tokkit JSON
+>>> tok = tokkit.load("some/tokenizer/file")          # .tiktoken, tokenizer.json or tokkit JSON
 >>> ids = tok.encode("hello world"); tok.decode(ids)
 """
 
@@ -10,6 +10,7 @@ from .encodings import get_encoding, list_encoding_names
 from .formats import from_tiktoken, load
 from .tokenizer import Tokenizer
 from .train import PreTokenCounts, count_pre_tokens, train_bpe
+from .trainers import train_char, train_word, train_wordpiece
 
 __all__ = [
     "PreTokenCounts",
@@ -20,5 +21,8 @@ __all__ = [
     "list_encoding_names",
     "load",
     "train_bpe",
+    "train_char",
+    "train_word",
+    "train_wordpiece",
 ]
 __version__ = "0.1.0"

@@ -4,6 +4,7 @@
 mod byte_level;
 mod convert;
 mod pipeline;
+mod trainers;
 mod training;
 
 use pyo3::prelude::*;
@@ -13,6 +14,7 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<byte_level::PyByteLevelBpe>()?;
     m.add_class::<training::PyPreTokenCounts>()?;
     m.add_class::<pipeline::PyPipeline>()?;
+    m.add_class::<trainers::PyPieceCounts>()?;
     m.add_function(wrap_pyfunction!(convert::pre_tokenize, m)?)?;
     m.add_function(wrap_pyfunction!(convert::resolve_pattern, m)?)?;
     m.add("GPT2_PATTERN", tokkit::pretokenize::GPT2_PATTERN)?;

@@ -14,7 +14,7 @@ use tokkit::Error;
 
 /// Calls a Python progress callback (with the GIL) and turns a pending Ctrl-C into an
 /// interrupt of the engine's work.
-fn report(callback: &Option<Py<PyAny>>, amount: u64) -> tokkit::Result<()> {
+pub(crate) fn report(callback: &Option<Py<PyAny>>, amount: u64) -> tokkit::Result<()> {
     Python::attach(|py| {
         if let Some(callback) = callback {
             callback.call1(py, (amount,)).map_err(|_| Error::Interrupted)?;
@@ -23,7 +23,7 @@ fn report(callback: &Option<Py<PyAny>>, amount: u64) -> tokkit::Result<()> {
     })
 }
 
-fn interrupted_to_python(err: PyErr) -> PyErr {
+pub(crate) fn interrupted_to_python(err: PyErr) -> PyErr {
     if err.to_string().contains("interrupted") {
         PyKeyboardInterrupt::new_err("training interrupted")
     } else {
@@ -32,7 +32,7 @@ fn interrupted_to_python(err: PyErr) -> PyErr {
 }
 
 /// Runs `work` on a rayon pool of `threads` threads (all cores if None).
-fn with_threads<T: Send>(threads: Option<usize>, work: impl FnOnce() -> tokkit::Result<T> + Send) -> tokkit::Result<T> {
+pub(crate) fn with_threads<T: Send>(threads: Option<usize>, work: impl FnOnce() -> tokkit::Result<T> + Send) -> tokkit::Result<T> {
     match threads {
         None => work(),
         Some(n) => rayon::ThreadPoolBuilder::new()
@@ -132,7 +132,7 @@ impl PyPreTokenCounts {
         special_tokens: Vec<String>,
         progress: Option<Py<PyAny>>,
     ) -> PyResult<PyByteLevelBpe> {
-        let options = BpeOptions { vocab_size, min_frequency, max_token_length, special_tokens: special_tokens.len() };
+        let options = BpeOptions { vocab_size, min_frequency, max_token_length, special_tokens: special_tokens.len(), continuing_subword_prefix: None };
         let counts = &self.inner;
         let pre = self.pre_tokenizer.clone();
         let inner = run(py, || {
@@ -147,7 +147,7 @@ impl PyPreTokenCounts {
     }
 }
 
-fn utf8_errors(errors: &str) -> PyResult<Utf8Errors> {
+pub(crate) fn utf8_errors(errors: &str) -> PyResult<Utf8Errors> {
     match errors {
         "strict" => Ok(Utf8Errors::Strict),
         "replace" => Ok(Utf8Errors::Replace),

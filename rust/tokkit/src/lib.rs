@@ -8,5 +8,6 @@ pub mod formats;
 pub mod pipeline;
 pub mod pretokenize;
 pub mod special;
+pub mod train;
 
 pub use error::{Error, Result};
