@@ -146,3 +146,25 @@ def test_bad_options_raise_clear_errors(tmp_path):
         tokkit.train_wordpiece(corpus(), vocab_size=50, show_progress=False)
     with pytest.warns(UserWarning, match="could not fill"):
         tokkit.train_word(["a b c"], vocab_size=100, show_progress=False)
+
+
+@pytest.mark.parametrize("command", [
+    ["char"],
+    ["char", "--graphemes", "--no-byte-fallback"],
+    ["word", "--vocab-size", "100", "--lowercase"],
+    ["wordpiece", "--vocab-size", "200"],
+    ["bpe", "--vocab-size", "400", "--char-level", "--byte-fallback"],
+])
+def test_the_command_trains_every_strategy(command, tmp_path):
+    from test_cli import tokkit as run
+
+    corpus = tmp_path / "corpus.txt"
+    corpus.write_text("the cat sat on the mat. the dog sat on the log.\n" * 200)
+    out = tmp_path / "tokenizer.json"
+    done = run("train", command[0], str(corpus), *command[1:], "--out", str(out), "--quiet")
+    assert done.returncode == 0, done.stderr
+    encoded = run("encode", "-t", str(out), "the cat sat")
+    assert encoded.returncode == 0, encoded.stderr
+    decoded = run("decode", "-t", str(out), input=encoded.stdout)
+    assert decoded.stdout.strip() == "the cat sat"
+    assert run("inspect", str(out)).returncode == 0
