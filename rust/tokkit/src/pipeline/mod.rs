@@ -12,8 +12,13 @@
 //! Encoding streams: each pre-token goes to the model as soon as it is cut, and nothing
 //! as large as the text is built besides the normalized text and the output. Offsets are
 //! tracked only when asked for (8 bytes per byte of text). A batch is encoded in parallel
-//! (rayon), each worker with its own cache of merged words; the result does not depend on
-//! the number of threads.
+//! (rayon); the result does not depend on the number of threads.
+//!
+//! Each thread keeps the model's scratch space, with its cache of merged words, across
+//! calls (for the last few pipelines it ran), so many short calls or a batch's documents
+//! share one cache, as HF's BPE shares its cache. rayon's `map_init` would make a fresh one
+//! per split of the batch, and a fresh cache per call loses most of its hits on short
+//! texts. The cache holds pure functions of the word, so it never changes an id.
 
 pub mod added_vocabulary;
 pub mod bpe;
@@ -95,7 +100,18 @@ pub struct Pipeline {
     added: AddedVocabulary,
     /// Alignments are tracked even for ids (Metaspace's "first" scheme needs them).
     needs_alignments: bool,
+    /// Tells this pipeline's scratch space (and word cache) from other pipelines'.
+    id: u64,
 }
+
+/// How many pipelines' scratch spaces a thread keeps.
+const KEPT_PIPELINES: usize = 4;
+
+thread_local! {
+    static SCRATCH: std::cell::RefCell<Vec<(u64, Scratch)>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+static NEXT_ID: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
 
 /// The stages of a pipeline, to build one.
 pub struct Stages {
@@ -121,7 +137,8 @@ impl Pipeline {
         }
         let added = AddedVocabulary::new(added_tokens, normalizer.as_ref())?;
         let needs_alignments = pre_tokenizer.as_ref().is_some_and(PreTokenizer::needs_alignments);
-        Ok(Pipeline { normalizer, pre_tokenizer, model, post_processor, decoder, added, needs_alignments })
+        let id = NEXT_ID.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        Ok(Pipeline { normalizer, pre_tokenizer, model, post_processor, decoder, added, needs_alignments, id })
     }
 
     pub fn normalizer(&self) -> Option<&Normalizer> {
@@ -163,12 +180,13 @@ impl Pipeline {
         let mut checked = vec![text];
         checked.extend(pair);
         let choice = self.added.prepare(&checked, allowed, disallowed)?;
-        let mut scratch = Scratch::default();
-        let first = self.encode_sequence(text, 0, &choice, detail, &mut scratch)?;
-        let mut encodings = vec![first];
-        if let Some(pair) = pair {
-            encodings.push(self.encode_sequence(pair, 1, &choice, detail, &mut scratch)?);
-        }
+        let encodings = self.with_scratch(|scratch| -> Result<Vec<Encoding>> {
+            let mut encodings = vec![self.encode_sequence(text, 0, &choice, detail, scratch)?];
+            if let Some(pair) = pair {
+                encodings.push(self.encode_sequence(pair, 1, &choice, detail, scratch)?);
+            }
+            Ok(encodings)
+        })?;
         Ok(self.post_process(encodings, add_special_tokens, detail != Detail::Ids))
     }
 
@@ -177,11 +195,29 @@ impl Pipeline {
         let choice = self.added.prepare(texts, allowed, disallowed)?;
         texts
             .par_iter()
-            .map_init(Scratch::default, |scratch, text| {
-                let encoding = self.encode_sequence(text, 0, &choice, Detail::Ids, scratch)?;
+            .map(|text| {
+                let encoding = self.with_scratch(|scratch| self.encode_sequence(text, 0, &choice, Detail::Ids, scratch))?;
                 Ok(self.post_process(vec![encoding], add_special_tokens, false).ids)
             })
             .collect()
+    }
+
+    /// Runs `work` with this thread's scratch space for this pipeline.
+    fn with_scratch<T>(&self, work: impl FnOnce(&mut Scratch) -> T) -> T {
+        SCRATCH.with(|kept| {
+            let mut kept = kept.borrow_mut();
+            let index = match kept.iter().position(|(id, _)| *id == self.id) {
+                Some(index) => index,
+                None => {
+                    if kept.len() == KEPT_PIPELINES {
+                        kept.remove(0);
+                    }
+                    kept.push((self.id, Scratch::default()));
+                    kept.len() - 1
+                }
+            };
+            work(&mut kept[index].1)
+        })
     }
 
     fn post_process(&self, encodings: Vec<Encoding>, add_special_tokens: bool, detailed: bool) -> Encoding {

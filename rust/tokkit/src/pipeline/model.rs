@@ -214,7 +214,7 @@ pub struct WordCache {
     lens: Vec<u32>,
 }
 
-const CACHE_MAX_IDS: usize = 1 << 20;
+const CACHE_MAX_IDS: usize = 1 << 18;
 
 #[inline(always)]
 fn short_key(word: &[u8]) -> u128 {

@@ -137,8 +137,11 @@ impl Pattern {
         match self {
             Pattern::Literal(s) if s.is_empty() => Ok(()),
             Pattern::Literal(s) => {
-                for (start, m) in text.match_indices(s.as_str()) {
-                    found(start, start + m.len());
+                let mut chars = s.chars();
+                match (chars.next(), chars.next()) {
+                    // One character: memchr's search rather than the two-way searcher.
+                    (Some(c), None) => text.match_indices(c).for_each(|(start, m)| found(start, start + m.len())),
+                    _ => text.match_indices(s.as_str()).for_each(|(start, m)| found(start, start + m.len())),
                 }
                 Ok(())
             }
