@@ -132,7 +132,7 @@ impl PyPipeline {
         add_special_tokens: bool,
     ) -> PyResult<(Bound<'py, PyList>, Vec<(usize, usize)>)> {
         let (allowed, disallowed) = specials(allowed, disallowed)?;
-        let e = run(py, || self.inner.encode(text, None, &allowed, &disallowed, add_special_tokens, Detail::CharOffsets))?;
+        let e = run(py, || self.inner.encode(text, None, &allowed, &disallowed, add_special_tokens, Detail::Offsets))?;
         Ok((self.ids.list(py, &e.ids)?, e.offsets))
     }
 
@@ -150,7 +150,7 @@ impl PyPipeline {
         add_special_tokens: bool,
     ) -> PyResult<(Bound<'py, PyList>, Vec<String>, Vec<(usize, usize)>, Vec<u32>)> {
         let (allowed, disallowed) = specials(allowed, disallowed)?;
-        let e = run(py, || self.inner.encode(text, pair, &allowed, &disallowed, add_special_tokens, Detail::CharOffsets))?;
+        let e = run(py, || self.inner.encode(text, pair, &allowed, &disallowed, add_special_tokens, Detail::Everything))?;
         Ok((self.ids.list(py, &e.ids)?, e.tokens, e.offsets, e.type_ids))
     }
 
@@ -158,7 +158,7 @@ impl PyPipeline {
     #[pyo3(signature = (text, allowed, disallowed, add_special_tokens=true))]
     fn token_pieces(&self, py: Python<'_>, text: &str, allowed: &Bound<'_, PyAny>, disallowed: &Bound<'_, PyAny>, add_special_tokens: bool) -> PyResult<Vec<String>> {
         let (allowed, disallowed) = specials(allowed, disallowed)?;
-        run(py, || self.inner.encode(text, None, &allowed, &disallowed, add_special_tokens, Detail::ByteOffsets).map(|e| e.tokens))
+        run(py, || self.inner.encode(text, None, &allowed, &disallowed, add_special_tokens, Detail::Tokens).map(|e| e.tokens))
     }
 
     /// The pieces the model sees, as HF spells them.

@@ -84,10 +84,13 @@ impl Encoding {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Detail {
     Ids,
-    /// Tokens, type ids and byte offsets into the text.
-    ByteOffsets,
-    /// Tokens, type ids and character offsets, as HF's Python binding reports them.
-    CharOffsets,
+    /// Token strings (and type ids and byte offsets into the text).
+    Tokens,
+    /// Character offsets, as HF's Python binding reports them (and type ids; the token
+    /// strings are empty unless the post-processor trims offsets by them).
+    Offsets,
+    /// Token strings, character offsets and type ids.
+    Everything,
 }
 
 #[derive(Clone, Debug)]
@@ -100,6 +103,8 @@ pub struct Pipeline {
     added: AddedVocabulary,
     /// Alignments are tracked even for ids (Metaspace's "first" scheme needs them).
     needs_alignments: bool,
+    /// The post-processor moves offsets past the spaces that token strings show.
+    trims_offsets: bool,
     /// Tells this pipeline's scratch space (and word cache) from other pipelines'.
     id: u64,
 }
@@ -138,7 +143,8 @@ impl Pipeline {
         let added = AddedVocabulary::new(added_tokens, normalizer.as_ref())?;
         let needs_alignments = pre_tokenizer.as_ref().is_some_and(PreTokenizer::needs_alignments);
         let id = NEXT_ID.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        Ok(Pipeline { normalizer, pre_tokenizer, model, post_processor, decoder, added, needs_alignments, id })
+        let trims_offsets = post_processor.as_ref().is_some_and(PostProcessor::trims_offsets);
+        Ok(Pipeline { normalizer, pre_tokenizer, model, post_processor, decoder, added, needs_alignments, trims_offsets, id })
     }
 
     pub fn normalizer(&self) -> Option<&Normalizer> {
@@ -235,8 +241,9 @@ impl Pipeline {
     /// One sequence: added tokens, normalization, pre-tokenization and the model.
     fn encode_sequence(&self, text: &str, type_id: u32, choice: &Choice<'_>, detail: Detail, scratch: &mut Scratch) -> Result<Encoding> {
         let detailed = detail != Detail::Ids;
+        let strings = matches!(detail, Detail::Tokens | Detail::Everything) || (detailed && self.trims_offsets);
         let track = detailed || self.needs_alignments;
-        let mut chars = (detail == Detail::CharOffsets).then(|| CharOffsets::new(text));
+        let mut chars = matches!(detail, Detail::Offsets | Detail::Everything).then(|| CharOffsets::new(text));
         let mut out = Encoding::default();
         let mut spans = Vec::new();
         for (found, start, end) in choice.find(text, false) {
@@ -275,7 +282,7 @@ impl Pipeline {
                     for (k, &(s, e)) in spans.iter().enumerate() {
                         let offsets = piece.align.map_or((s, e), |align| original_span(align, s, e));
                         let offsets = convert(&mut chars, offsets);
-                        let token = self.model.id_to_token(out.ids[first + k]).unwrap_or_default();
+                        let token = if strings { self.model.id_to_token(out.ids[first + k]).unwrap_or_default() } else { Cow::Borrowed("") };
                         out.tokens.push(token.into_owned());
                         out.offsets.push(offsets);
                         out.type_ids.push(type_id);

@@ -42,6 +42,15 @@ pub enum PostProcessor {
 }
 
 impl PostProcessor {
+    /// Whether it moves offsets past the spaces token strings start or end with.
+    pub fn trims_offsets(&self) -> bool {
+        match self {
+            PostProcessor::Roberta { trim_offsets, .. } | PostProcessor::ByteLevel { trim_offsets, .. } => *trim_offsets,
+            PostProcessor::Sequence(all) => all.iter().any(PostProcessor::trims_offsets),
+            PostProcessor::Template(_) | PostProcessor::Bert { .. } => false,
+        }
+    }
+
     /// The processed encodings of one sequence or a pair (concatenated by the caller).
     /// `detailed` encodings carry tokens, offsets and type ids; the others only ids.
     pub fn process(&self, mut encodings: Vec<Encoding>, add_special_tokens: bool, detailed: bool) -> Vec<Encoding> {

@@ -144,7 +144,7 @@ mod tests {
     #[test]
     fn words_start_with_the_space_mark_and_merges_stay_inside_words() {
         let model = trained(&"low lower lowest\n".repeat(20), &options(40, false));
-        let e = model.encode("low lowest", None, &SpecialSet::All, &SpecialSet::none(), true, Detail::ByteOffsets).unwrap();
+        let e = model.encode("low lowest", None, &SpecialSet::All, &SpecialSet::none(), true, Detail::Tokens).unwrap();
         assert_eq!(e.tokens, ["▁low", "▁lowest"]);
         assert!((0..model.id_bound()).filter_map(|id| model.id_to_token(id)).all(|t| !t.chars().skip(1).any(|c| c == '▁')));
     }
@@ -156,7 +156,7 @@ mod tests {
         let ids = with_bytes.encode(text, None, &SpecialSet::All, &SpecialSet::none(), true, Detail::Ids).unwrap().ids;
         assert_eq!(with_bytes.decode(&ids, false).unwrap(), text);
         let with_unk = trained(&"ab ab ab".repeat(5), &options(30, false));
-        let e = with_unk.encode("ab éé", None, &SpecialSet::All, &SpecialSet::none(), true, Detail::ByteOffsets).unwrap();
+        let e = with_unk.encode("ab éé", None, &SpecialSet::All, &SpecialSet::none(), true, Detail::Tokens).unwrap();
         assert_eq!(e.tokens.last().unwrap(), "<unk>");
     }
 }

@@ -121,7 +121,7 @@ mod tests {
             max_input_chars_per_word: 100,
         };
         let model = train(&cutter, &counts, &options, &mut |_| Ok(())).unwrap();
-        let e = model.encode("Unable x", None, &SpecialSet::All, &SpecialSet::none(), true, Detail::ByteOffsets).unwrap();
+        let e = model.encode("Unable x", None, &SpecialSet::All, &SpecialSet::none(), true, Detail::Tokens).unwrap();
         assert_eq!(e.tokens.last().unwrap(), "[UNK]");
         assert!(e.tokens.iter().skip(1).take_while(|t| *t != "[UNK]").all(|t| t.starts_with("##")));
         assert_eq!(model.decode(&e.ids, true).unwrap(), "unable");
