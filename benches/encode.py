@@ -188,7 +188,9 @@ def markdown_hf(results: list[dict], meta: dict, skipped: dict) -> str:
         "# Encoding speed: HuggingFace tokenizer.json files, tokkit and HF tokenizers",
         "",
         f"Machine: {meta['machine']['cpu']}, {meta['machine']['cores']} cores. Python {meta['machine']['python']}. "
-        f"Versions: {', '.join(f'{k} {v}' for k, v in meta['versions'].items() if v)}.",
+        f"Versions: {', '.join(f'{k} {v}' for k, v in meta['versions'].items() if v)}. "
+        f"Load average {meta['load_average_before']:.1f} before the run, {meta['load_average_after']:.1f} after "
+        f"(other work on the machine slows both libraries alike).",
         f"Text: {megabytes:.1f} MB of English (Project Gutenberg). "
         "Single = one `encode` call on the whole text, one thread; batch = `encode_batch` on its paragraphs, all "
         "cores. Both libraries add special tokens (HF's default). HF's `encode` also computes offsets; tokkit's "
@@ -217,7 +219,7 @@ def markdown_hf(results: list[dict], meta: dict, skipped: dict) -> str:
 
 def main_hf(quick: bool) -> None:
     meta = {"machine": machine(), "versions": versions("tokkit", "tokenizers"), "quick": quick,
-            "date": time.strftime("%Y-%m-%d %H:%M:%S")}
+            "date": time.strftime("%Y-%m-%d %H:%M:%S"), "load_average_before": os.getloadavg()[0]}
     results, skipped = [], {}
     for spec in plan_hf(quick):
         if spec["file"] in skipped:
@@ -231,6 +233,7 @@ def main_hf(quick: bool) -> None:
         shown = f"{result['mb_per_s']:8.1f} MB/s  {result['peak_rss_mb']:6.0f} MB  {result['ids_digest']}" \
             if "mb_per_s" in result else result
         print(f"{spec['file']:18} {spec['mode']:7} {spec['lib']:15} {shown}", flush=True)
+    meta["load_average_after"] = os.getloadavg()[0]
     name = "encode-hf-quick" if quick else "encode-hf"
     document = {"meta": meta, "results": results, "skipped": skipped}
     print(f"wrote {write_results(name, document, markdown_hf(results, meta, skipped))}")
