@@ -194,3 +194,18 @@ def test_unsupported_components_are_errors_that_name_them(tmp_path):
 def test_repr_names_the_model():
     assert "WordPiece" in repr(ours("bert-base-uncased"))
     assert "BPE (byte-level)" in repr(ours("llama3"))
+
+
+@pytest.mark.parametrize("encoding", ["r50k_base", "llama3"])
+def test_tiktoken_style_tokenizers_save_as_tokenizer_json_both_libraries_read_alike(encoding, tmp_path):
+    tokenizers = pytest.importorskip("tokenizers")
+    from conftest import ours as tiktoken_style
+
+    tok = tiktoken_style(encoding)
+    path = tmp_path / "tokenizer.json"
+    tok.save(path)
+    in_hf, back = tokenizers.Tokenizer.from_file(str(path)), tokkit.load(path)
+    for text in [t[:3000] for t in udhr()[::20]] + code()[:10] + ["<|endoftext|> x <|begin_of_text|>"]:
+        expected = tok.encode(text, allowed_special="all")
+        assert back.encode(text) == expected
+        assert in_hf.encode(text).ids == expected
