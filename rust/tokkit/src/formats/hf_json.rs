@@ -335,10 +335,10 @@ fn bpe(value: &Value, bytes: bool) -> Result<Model> {
     };
     if bytes {
         if let Some(byte_bpe) = ByteBpe::from_spelled(&vocab, &merges, &options)? {
-            return Ok(Model::ByteBpe(byte_bpe));
+            return Ok(Model::ByteBpe(Box::new(byte_bpe)));
         }
     }
-    Ok(Model::Bpe(Bpe::new(vocab, merges, options)?))
+    Ok(Model::Bpe(Box::new(Bpe::new(vocab, merges, options)?)))
 }
 
 fn write_bpe(vocab: Vec<(String, u32)>, merges: Vec<(String, String)>, options: &BpeOptions) -> Value {

@@ -127,10 +127,6 @@ impl AddedVocabulary {
         &self.tokens
     }
 
-    pub fn is_empty(&self) -> bool {
-        self.tokens.is_empty()
-    }
-
     pub fn get(&self, index: usize) -> &AddedToken {
         &self.tokens[index]
     }

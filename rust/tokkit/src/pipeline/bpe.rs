@@ -106,11 +106,6 @@ impl ByteBpe {
         self.list.vocab().token(id).map(super::byte_alphabet::spell)
     }
 
-    /// The bytes of a token.
-    pub fn token_bytes(&self, id: u32) -> Option<&[u8]> {
-        self.list.vocab().token(id)
-    }
-
     pub fn vocab_size(&self) -> usize {
         self.list.vocab().len()
     }

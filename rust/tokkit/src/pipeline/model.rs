@@ -18,9 +18,9 @@ use std::borrow::Cow;
 #[derive(Clone, Debug)]
 pub enum Model {
     /// BPE over bytes (under a ByteLevel pre-tokenizer): the fast byte-level engine.
-    ByteBpe(ByteBpe),
+    ByteBpe(Box<ByteBpe>),
     /// BPE over characters, with byte fallback, unknown token, prefix and suffix.
-    Bpe(Bpe),
+    Bpe(Box<Bpe>),
     WordPiece(WordPiece),
     WordLevel(WordLevel),
 }

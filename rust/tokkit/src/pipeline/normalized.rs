@@ -80,13 +80,6 @@ impl Normalized {
         self.text.is_empty()
     }
 
-    /// A copy of the byte range `range` (on character boundaries), alignments included.
-    pub fn slice(&self, range: Range<usize>) -> Normalized {
-        let align = self.align.as_ref().map(|align| align[range.clone()].to_vec());
-        let base = align.as_ref().and_then(|a| a.first()).map_or(self.base, |span| span.0 as usize);
-        Normalized { text: self.text[range].to_string(), align, base }
-    }
-
     /// Rewrites the byte range `range` (see the module documentation).
     pub fn transform(&mut self, range: Range<usize>, changes: impl IntoIterator<Item = (char, isize)>, initial_removed: usize) {
         let mut text = String::with_capacity(range.len());

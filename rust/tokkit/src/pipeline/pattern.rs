@@ -25,8 +25,8 @@ pub enum Pattern {
 /// need not be searched at all.
 #[derive(Clone, Debug)]
 pub struct FirstChars {
-    chars: Vec<char>,
-    /// Whether the byte alphabet's spelling of each byte is one of them.
+    /// Whether the byte alphabet's spelling of each byte is one of them (the only use:
+    /// pieces of bytes are the ones the check saves spelling out).
     bytes: [bool; 256],
 }
 
@@ -45,11 +45,7 @@ impl FirstChars {
         for b in 0..=255u8 {
             bytes[b as usize] = chars.binary_search(&super::byte_alphabet::byte_char(b)).is_ok();
         }
-        Some(FirstChars { chars, bytes })
-    }
-
-    pub fn contains(&self, c: char) -> bool {
-        self.chars.binary_search(&c).is_ok()
+        Some(FirstChars { bytes })
     }
 
     /// Whether the spelling of byte `b` in the byte alphabet is one of them.
@@ -184,7 +180,7 @@ mod tests {
     fn regexes_know_how_their_matches_start() {
         let digits = Pattern::regex("[0-9][0-9][0-9]").unwrap();
         let first = digits.first_chars().unwrap();
-        assert!(first.contains('7') && !first.contains('a'));
+        assert!(first.contains_byte(b'7') && !first.contains_byte(b'a'));
         // A pattern that can start anywhere has no such set.
         assert!(Pattern::regex(r"\s+|\w+").unwrap().first_chars().is_none());
     }

@@ -128,7 +128,7 @@ impl<'a> Piece<'a> {
     }
 
     /// A copy that a pre-tokenizer can rewrite.
-    fn to_normalized(&self, text: &str) -> Normalized {
+    fn owned(self, text: &str) -> Normalized {
         Normalized::from_parts(text.to_string(), self.align.map(<[Span]>::to_vec), self.base)
     }
 }
@@ -196,7 +196,7 @@ impl PreTokenizer {
             PreTokenizer::ByteLevel { add_prefix_space, use_regex, .. } => {
                 let Text::Chars(text) = piece.text else { unreachable!("checked when built") };
                 if *add_prefix_space && !text.starts_with(' ') {
-                    let mut owned = piece.to_normalized(text);
+                    let mut owned = piece.owned(text);
                     owned.prepend(" ");
                     return byte_level(Piece::whole(&owned), *use_regex, emit);
                 }
@@ -314,7 +314,7 @@ fn byte_level(piece: Piece<'_>, use_regex: bool, emit: &mut Emit<'_>) -> Result<
 
 fn metaspace(piece: Piece<'_>, replacement: char, scheme: PrependScheme, cut: bool, emit: &mut Emit<'_>) -> Result<()> {
     let Text::Chars(text) = piece.text else { unreachable!("checked when built") };
-    let mut owned = piece.to_normalized(text);
+    let mut owned = piece.owned(text);
     let spaces: Vec<(usize, usize)> = text.match_indices(' ').map(|(i, _)| (i, i + 1)).collect();
     let mut buffer = [0u8; 4];
     let spelled: &str = replacement.encode_utf8(&mut buffer);

@@ -117,7 +117,7 @@ pub fn train(counts: &PreTokenCounts, options: &CharBpeOptions, progress: &mut d
     Pipeline::new(Stages {
         normalizer,
         pre_tokenizer,
-        model: Model::Bpe(model),
+        model: Model::Bpe(Box::new(model)),
         post_processor: None,
         decoder: Some(Decoder::Sequence(decoders)),
         added_tokens: added_specials(&reserved),

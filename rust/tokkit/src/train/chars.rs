@@ -67,7 +67,7 @@ pub fn train(counts: &PreTokenCounts, options: &CharOptions) -> Result<Pipeline>
     Pipeline::new(Stages {
         normalizer: None,
         pre_tokenizer,
-        model: Model::Bpe(Bpe::new(vocab, Vec::new(), bpe_options)?),
+        model: Model::Bpe(Box::new(Bpe::new(vocab, Vec::new(), bpe_options)?)),
         post_processor: None,
         decoder: Some(decoder),
         added_tokens: specials,
