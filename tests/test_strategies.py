@@ -168,3 +168,14 @@ def test_the_command_trains_every_strategy(command, tmp_path):
     decoded = run("decode", "-t", str(out), input=encoded.stdout)
     assert decoded.stdout.strip() == "the cat sat"
     assert run("inspect", str(out)).returncode == 0
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=list(HealthCheck))
+@given(word=st.text(alphabet="abcdefghijklmnopqrstuvwxyzé", min_size=1, max_size=14))
+def test_wordpiece_encoding_equals_the_reference(word):
+    from tokkit._reference import wordpiece as reference
+
+    tok = trained("wordpiece")
+    vocab = {t: i for i, t in enumerate(vocabulary(tok))}
+    normalized = word.replace("é", "e")  # BERT's normalizer strips accents
+    assert tok.encode(word, add_special_tokens=False) == reference.encode(vocab, normalized)
