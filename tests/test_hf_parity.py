@@ -209,3 +209,67 @@ def test_tiktoken_style_tokenizers_save_as_tokenizer_json_both_libraries_read_al
         expected = tok.encode(text, allowed_special="all")
         assert back.encode(text) == expected
         assert in_hf.encode(text).ids == expected
+
+
+def _hf_built(kind: str):
+    """Tokenizers HF builds and trains itself, to exercise components and options the
+    reference files do not use."""
+    tokenizers = pytest.importorskip("tokenizers")
+    from tokenizers import AddedToken, Regex, decoders, models, normalizers, pre_tokenizers, processors, trainers
+
+    lines = data_path("corpora", "mono", "tinyshakespeare.txt").read_text(encoding="utf-8")[:200_000].splitlines()
+    if kind == "bpe-prefix-suffix":
+        tok = tokenizers.Tokenizer(models.BPE(unk_token="[UNK]", continuing_subword_prefix="##", end_of_word_suffix="</w>"))
+        tok.normalizer = normalizers.Sequence([normalizers.NFKC(), normalizers.Lowercase()])
+        tok.pre_tokenizer = pre_tokenizers.Whitespace()
+        tok.train_from_iterator(lines, trainers.BpeTrainer(vocab_size=1500, special_tokens=["[UNK]", "[CLS]", "[SEP]"],
+                                                           continuing_subword_prefix="##", end_of_word_suffix="</w>"))
+        tok.post_processor = processors.BertProcessing(("[SEP]", 2), ("[CLS]", 1))
+        tok.decoder = decoders.BPEDecoder(suffix="</w>")
+    elif kind == "wordlevel-template":
+        tok = tokenizers.Tokenizer(models.WordLevel(unk_token="<unk>"))
+        tok.normalizer = normalizers.Sequence([normalizers.NFD(), normalizers.StripAccents(), normalizers.Strip()])
+        tok.pre_tokenizer = pre_tokenizers.Sequence([pre_tokenizers.WhitespaceSplit(),
+                                                     pre_tokenizers.Punctuation("merged_with_previous"),
+                                                     pre_tokenizers.Digits(individual_digits=True)])
+        tok.train_from_iterator(lines, trainers.WordLevelTrainer(vocab_size=2000, special_tokens=["<unk>", "<s>"]))
+        tok.post_processor = processors.TemplateProcessing(single="<s> $A", pair="<s> $A <s>:1 $B:1",
+                                                           special_tokens=[("<s>", 1)])
+    elif kind == "metaspace-first":
+        tok = tokenizers.Tokenizer(models.BPE(unk_token="<unk>", byte_fallback=True))
+        tok.normalizer = normalizers.Replace(Regex(r"\s+"), " ")
+        tok.pre_tokenizer = pre_tokenizers.Metaspace(replacement="▁", prepend_scheme="first", split=False)
+        alphabet = [f"<0x{b:02X}>" for b in range(256)]
+        tok.train_from_iterator(lines, trainers.BpeTrainer(vocab_size=1500, special_tokens=["<unk>"], initial_alphabet=alphabet))
+        tok.decoder = decoders.Sequence([decoders.Metaspace(replacement="▁", prepend_scheme="first"),
+                                         decoders.ByteFallback(), decoders.Fuse()])
+    else:  # byte-level with a prefix space, and added tokens with options
+        tok = tokenizers.Tokenizer(models.BPE())
+        tok.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=True)
+        tok.decoder = decoders.ByteLevel()
+        tok.train_from_iterator(lines, trainers.BpeTrainer(vocab_size=1500, initial_alphabet=pre_tokenizers.ByteLevel.alphabet()))
+        tok.post_processor = processors.ByteLevel(trim_offsets=True, add_prefix_space=True)
+        tok.add_tokens([AddedToken("hello world", single_word=True, lstrip=True), AddedToken("Thou", normalized=True)])
+        tok.add_special_tokens([AddedToken("<|e|>", rstrip=True)])
+    return tok
+
+
+@pytest.mark.parametrize("kind", ["bpe-prefix-suffix", "wordlevel-template", "metaspace-first", "byte-level-options"])
+def test_pipelines_hf_builds_itself_encode_alike(kind, tmp_path):
+    tokenizers = pytest.importorskip("tokenizers")
+    path = tmp_path / "tokenizer.json"
+    _hf_built(kind).save(str(path))
+    reference, tok = tokenizers.Tokenizer.from_file(str(path)), tokkit.load(path)
+    pieces = st.one_of(st.text(max_size=15), st.sampled_from(TRICKY + ["hello world", " hello world ", "Thou", "<|e|> ", "<s>"]))
+
+    @settings(max_examples=150, deadline=None, suppress_health_check=list(HealthCheck))
+    @given(st.lists(pieces, max_size=8).map("".join), st.text(max_size=12))
+    def check(text, pair):
+        e = reference.encode(text)
+        assert tok.encode_with_offsets(text) == (e.ids, e.offsets)
+        assert tok.tokens(text) == e.tokens
+        e = reference.encode(text, pair)
+        assert tok._core.encoding(text, pair, "all", (), True) == (e.ids, e.tokens, e.offsets, e.type_ids)
+        assert tok.decode(e.ids) == reference.decode(e.ids, skip_special_tokens=False)
+
+    check()
