@@ -222,7 +222,10 @@ impl Pipeline {
                     kept.len() - 1
                 }
             };
-            work(&mut kept[index].1)
+            let scratch = &mut kept[index].1;
+            let result = work(scratch);
+            scratch.trim();
+            result
         })
     }
 

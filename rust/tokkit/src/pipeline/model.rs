@@ -35,6 +35,22 @@ pub struct Scratch {
     pub text: String,
 }
 
+impl Scratch {
+    /// Lets go of buffers a very long piece grew, since scratch space outlives the call.
+    pub fn trim(&mut self) {
+        const KEEP: usize = 1 << 16;
+        if self.parts.capacity() > KEEP {
+            self.parts = Vec::new();
+        }
+        if self.lens.capacity() > KEEP {
+            self.lens = Vec::new();
+        }
+        if self.text.capacity() > KEEP {
+            self.text = String::new();
+        }
+    }
+}
+
 impl Model {
     /// HF's name for the model type.
     pub fn name(&self) -> &'static str {
@@ -215,6 +231,7 @@ pub struct WordCache {
 }
 
 const CACHE_MAX_IDS: usize = 1 << 18;
+const CACHE_MAX_WORD: usize = 1 << 10;
 
 #[inline(always)]
 fn short_key(word: &[u8]) -> u128 {
@@ -240,8 +257,12 @@ impl WordCache {
         Some((&self.ids[range.clone()], self.lens.get(range).unwrap_or(&[])))
     }
 
-    /// Caches `word`'s ids and (optional) span lengths.
+    /// Caches `word`'s ids and (optional) span lengths, unless the word is so long that it
+    /// is unlikely to come back (the cache outlives the call).
     pub fn put(&mut self, word: &[u8], ids: &[u32], lens: &[u32]) {
+        if word.len() > CACHE_MAX_WORD {
+            return;
+        }
         if self.ids.len() >= CACHE_MAX_IDS {
             self.short.iter_mut().for_each(FxHashMap::clear);
             self.long.clear();

@@ -94,7 +94,7 @@ impl BertNormalizer {
             while i < bytes.len() && !bytes[i].is_ascii() {
                 i += 1;
             }
-            let mut run = Normalized::new(&text[start..i], 0, true);
+            let mut run = Normalized::new(&text[start..i], 0, false);
             self.normalize_tracked(&mut run);
             out.push_str(run.text());
         }
