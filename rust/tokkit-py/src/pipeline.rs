@@ -55,8 +55,8 @@ impl PyPipeline {
     }
 
     /// Each stage as tokenizer.json writes it (the model without its vocabulary).
-    fn stages(&self) -> Vec<(&'static str, String)> {
-        hf_json::describe(&self.inner)
+    fn stages(&self, py: Python<'_>) -> Vec<(&'static str, String)> {
+        py.detach(|| hf_json::describe(&self.inner))
     }
 
     #[pyo3(signature = (text, allowed, disallowed, add_special_tokens=true))]

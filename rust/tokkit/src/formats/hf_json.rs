@@ -343,6 +343,14 @@ fn bpe(value: &Value, bytes: bool) -> Result<Model> {
 
 fn write_bpe(vocab: Vec<(String, u32)>, merges: Vec<(String, String)>, options: &BpeOptions) -> Value {
     let vocab: Map<String, Value> = vocab.into_iter().map(|(t, id)| (t, json!(id))).collect();
+    let mut model = bpe_options(options);
+    model["vocab"] = Value::Object(vocab);
+    model["merges"] = merges.into_iter().map(|(l, r)| json!([l, r])).collect();
+    model
+}
+
+/// A BPE model's fields but its vocabulary and merges.
+fn bpe_options(options: &BpeOptions) -> Value {
     json!({
         "type": "BPE",
         "dropout": null,
@@ -352,8 +360,6 @@ fn write_bpe(vocab: Vec<(String, u32)>, merges: Vec<(String, String)>, options: 
         "fuse_unk": options.fuse_unk,
         "byte_fallback": options.byte_fallback,
         "ignore_merges": options.ignore_merges,
-        "vocab": vocab,
-        "merges": merges.into_iter().map(|(l, r)| json!([l, r])).collect::<Vec<_>>(),
     })
 }
 
@@ -575,11 +581,13 @@ pub fn write(pipeline: &Pipeline) -> String {
 /// and merges ("none" for a stage it does not have).
 pub fn describe(pipeline: &Pipeline) -> Vec<(&'static str, String)> {
     let show = |v: Option<Value>| v.map_or_else(|| "none".to_string(), |v| v.to_string());
-    let mut model = write_model(pipeline.model());
-    if let Some(fields) = model.as_object_mut() {
-        fields.remove("vocab");
-        fields.remove("merges");
-    }
+    let model = match pipeline.model() {
+        Model::ByteBpe(bpe) => bpe_options(bpe.options()),
+        Model::Bpe(bpe) => bpe_options(bpe.options()),
+        Model::WordPiece(wp) => json!({ "type": "WordPiece", "unk_token": wp.unk_token(),
+            "continuing_subword_prefix": wp.prefix(), "max_input_chars_per_word": wp.max_input_chars_per_word() }),
+        Model::WordLevel(wl) => json!({ "type": "WordLevel", "unk_token": wl.unk_token() }),
+    };
     vec![
         ("normalizer", show(pipeline.normalizer().map(write_normalizer))),
         ("pre-tokenizer", show(pipeline.pre_tokenizer().map(write_pre_tokenizer))),
