@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -97,8 +98,18 @@ def test_a_corrupt_tokenizer_file_is_a_failure_not_a_crash(tmp_path):
 def test_demo_runs_end_to_end_quickly(tmp_path):
     done = run_cli("demo", "--quick", "--out", str(tmp_path / "report"))
     assert done.returncode == 0, done.stderr
-    assert "One sentence, token by token" in done.stdout
-    assert "Tibetan" in done.stdout and "premium" in done.stdout
+    out = done.stdout
+    for step in ("1. Training five tokenizers", "2. Comparing", "3. Training the NumPy transformer", "4. Writing the report"):
+        assert step in out
+    assert "Tibetan" in out and "premium" in out and "bits per byte" in out
+    report = tmp_path / "report"
+    markdown = (report / "report.md").read_text(encoding="utf-8")
+    assert "## Language model" in markdown and "bits per byte" in markdown
+    assert (report / "index.html").read_text(encoding="utf-8").count("<img") >= 4
+    assert json.loads((report / "lm.json").read_text(encoding="utf-8"))[0]["bits_per_byte"] > 0
+    assert list(report.glob("loss-*.png")) and list(report.glob("attention-*.png"))
+    again = run_cli("demo", "--quick", "--out", str(tmp_path))
+    assert again.returncode != 0 and "demo" in again.stderr
 
 
 def test_convert_writes_a_file_that_loads_with_the_same_ids(trained, tmp_path):

@@ -14,6 +14,7 @@ from .formats import from_tiktoken, load
 from .tokenizer import Tokenizer
 from .train import PreTokenCounts, count_pre_tokens, train_bpe
 from .train_unigram import train_unigram
+from .trainers import train_char, train_word, train_wordpiece
 
 __all__ = [
     "PreTokenCounts",
@@ -27,5 +28,8 @@ __all__ = [
     "load",
     "train_bpe",
     "train_unigram",
+    "train_char",
+    "train_word",
+    "train_wordpiece",
 ]
 __version__ = "0.1.0"

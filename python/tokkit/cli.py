@@ -1,6 +1,9 @@
 """The ``tokkit`` command (also ``python -m tokkit``).
 
     tokkit train bpe corpus.txt --vocab-size 32000 --out tok.json
+    tokkit train bpe corpus.txt --vocab-size 32000 --char-level --byte-fallback --out tokenizer.json
+    tokkit train char|word|wordpiece corpus.txt ... --out tokenizer.json
+    tokkit train unigram corpus.txt --vocab-size 8000 --out unigram.model
     tokkit encode --tokenizer tok.json "some text"        # ids; --tokens for the pieces
     tokkit decode --tokenizer tok.json 1 2 3
     tokkit inspect tok.json
@@ -27,16 +30,22 @@ from .lm import cli as lm_cli
 
 EXAMPLES = {
     "train": "examples:\n  tokkit train bpe corpus.txt --vocab-size 32000 --out tok.json\n"
-             "  tokkit train bpe 'data/*.jsonl' --vocab-size 8000 --pattern o200k --special-token '<|end|>' --out tok.tiktoken",
+             "  tokkit train bpe 'data/*.jsonl' --vocab-size 8000 --pattern o200k --special-token '<|end|>' --out tok.tiktoken\n"
+             "  tokkit train bpe corpus.txt --vocab-size 8000 --char-level --byte-fallback --out tokenizer.json",
+    "char": "examples:\n  tokkit train char corpus.txt --out chars.json\n"
+            "  tokkit train char corpus.txt --graphemes --character-coverage 1 --out chars.json",
+    "word": "examples:\n  tokkit train word corpus.txt --vocab-size 30000 --lowercase --out words.json",
+    "wordpiece": "examples:\n  tokkit train wordpiece corpus.txt --vocab-size 30000 --out tokenizer.json",
+    "unigram": "examples:\n  tokkit train unigram corpus.txt --vocab-size 8000 --out unigram.model",
+    "convert": "examples:\n  tokkit convert cl100k_base tokenizer.json      # for HF tokenizers\n"
+               "  tokkit convert tok.json tok.tiktoken            # + tok.tiktoken.json (pattern, specials)",
+    "bench": "examples:\n  tokkit bench -t cl100k_base\n  tokkit bench -t tok.json --file book.txt",
     "encode": "examples:\n  tokkit encode --tokenizer cl100k_base \"Hello world\"\n"
               "  tokkit encode --tokenizer tok.json --file book.txt --out book.npy\n"
               "  echo 'some text' | tokkit encode --tokenizer tok.json --tokens",
     "decode": "examples:\n  tokkit decode --tokenizer cl100k_base 9906 1917\n  tokkit encode -t tok.json x | tokkit decode -t tok.json",
     "inspect": "examples:\n  tokkit inspect tok.json\n  tokkit inspect cl100k_base",
     "demo": "examples:\n  tokkit demo\n  tokkit demo --quick --out /tmp/tokkit-demo",
-    "convert": "examples:\n  tokkit convert cl100k_base tokenizer.json      # for HF tokenizers\n"
-               "  tokkit convert tok.json tok.tiktoken            # + tok.tiktoken.json (pattern, specials)",
-    "bench": "examples:\n  tokkit bench -t cl100k_base\n  tokkit bench -t tok.json --file book.txt",
 }
 
 
@@ -56,21 +65,59 @@ def _parser() -> argparse.ArgumentParser:
 
     train = command("train", "train a tokenizer from a corpus")
     kinds = train.add_subparsers(dest="kind", metavar="KIND", required=True)
-    bpe = kinds.add_parser("bpe", help="byte-level BPE (GPT-2 / tiktoken style)", epilog=EXAMPLES["train"],
-                           formatter_class=argparse.RawDescriptionHelpFormatter)
-    bpe.add_argument("corpus", nargs="+", help="text, .gz or .jsonl files, or globs")
+
+    def kind(name: str, help: str, out_help: str = "where to save (tokenizer.json or *.json)") -> argparse.ArgumentParser:
+        sub = kinds.add_parser(name, help=help, description=help, epilog=EXAMPLES.get(name, EXAMPLES["train"]),
+                               formatter_class=argparse.RawDescriptionHelpFormatter)
+        sub.add_argument("corpus", nargs="+", help="text, .gz or .jsonl files, or globs")
+        sub.add_argument("--out", required=True, help=out_help)
+        sub.add_argument("--special-token", action="append", default=None, metavar="TOKEN", help="repeat for several")
+        sub.add_argument("--threads", type=int, help="default: all cores")
+        sub.add_argument("--errors", choices=["strict", "replace"], default="strict", help="invalid UTF-8 handling")
+        sub.add_argument("--text-field", default="text", help="JSON Lines field holding the text")
+        sub.add_argument("--quiet", action="store_true", help="no progress bars")
+        return sub
+
+    bpe = kind("bpe", "byte-level BPE (GPT-2 / tiktoken style), or with --char-level BPE over characters "
+               "(SentencePiece style)", "where to save: *.json (tokkit), tokenizer.json (HF), *.tiktoken")
     bpe.add_argument("--vocab-size", type=int, required=True, help="tokens in all, special tokens included")
-    bpe.add_argument("--out", required=True, help="where to save: *.json (tokkit), tokenizer.json (HF), *.tiktoken")
-    bpe.add_argument("--pattern", default="cl100k", help="pre-tokenizer: gpt2, cl100k, o200k, llama3, or a regex")
-    bpe.add_argument("--special-token", action="append", default=[], metavar="TOKEN", help="repeat for several")
+    bpe.add_argument("--pattern", help="pre-tokenizer: gpt2, cl100k (default), o200k, llama3, or a regex")
     bpe.add_argument("--min-frequency", type=int, default=2, help="never merge rarer pairs (default 2)")
     bpe.add_argument("--max-token-length", type=int, help="longest token in bytes")
-    bpe.add_argument("--threads", type=int, help="default: all cores")
-    bpe.add_argument("--errors", choices=["strict", "replace"], default="strict", help="invalid UTF-8 handling")
-    bpe.add_argument("--text-field", default="text", help="JSON Lines field holding the text")
-    bpe.add_argument("--quiet", action="store_true", help="no progress bars")
-    bpe.set_defaults(run=_train)
-    _add_train_unigram(kinds)
+    bpe.add_argument("--char-level", action="store_true", help="characters, not bytes, with ▁ for spaces")
+    bpe.add_argument("--byte-fallback", action="store_true", help="with --char-level: <0xXX> tokens for unknown "
+                     "characters (otherwise <unk>)")
+    bpe.add_argument("--character-coverage", type=float, default=1.0, help="with --char-level: keep the most "
+                     "frequent characters covering this share of the corpus (default 1)")
+
+    char = kind("char", "one token per character (or grapheme cluster)")
+    char.add_argument("--graphemes", action="store_true", help="extended grapheme clusters instead of code points")
+    char.add_argument("--character-coverage", type=float, default=0.9995, help="keep the most frequent characters "
+                      "covering this share of the corpus (default 0.9995)")
+    char.add_argument("--no-byte-fallback", action="store_true", help="<unk> for the rest, not <0xXX> byte tokens")
+
+    word = kind("word", "one token per frequent word, <unk> for the rest")
+    word.add_argument("--vocab-size", type=int, required=True, help="tokens in all, <unk> and special tokens included")
+    word.add_argument("--lowercase", action="store_true")
+    word.add_argument("--nfkc", action="store_true", help="NFKC-normalize first")
+    word.add_argument("--pattern", help="a regex whose matches are the words (default: cut at whitespace and "
+                      "punctuation)")
+
+    wordpiece = kind("wordpiece", "WordPiece (BERT's scheme)")
+    wordpiece.add_argument("--vocab-size", type=int, required=True, help="tokens in all, special tokens included")
+    wordpiece.add_argument("--min-frequency", type=int, default=2, help="never merge rarer pairs (default 2)")
+    wordpiece.add_argument("--unk-token", default="[UNK]")
+    wordpiece.add_argument("--cased", action="store_true", help="keep case and accents (BERT uncased by default)")
+
+    unigram = kind("unigram", "a Unigram language model, as SentencePiece trains it",
+                   "where to save: *.model (SentencePiece, which loads it too)")
+    unigram.add_argument("--vocab-size", type=int, required=True, help="pieces in all, meta and special ones included")
+    unigram.add_argument("--character-coverage", type=float, default=0.9995)
+    unigram.add_argument("--max-piece-length", type=int, default=16)
+    unigram.add_argument("--split-digits", action="store_true")
+    unigram.add_argument("--byte-fallback", action="store_true")
+    unigram.add_argument("--shrinking-factor", type=float, default=0.75)
+    unigram.add_argument("--num-sub-iterations", type=int, default=2)
 
     encode = command("encode", "encode text into token ids")
     encode.add_argument("text", nargs="*", help="texts to encode (default: read stdin)")
@@ -85,11 +132,12 @@ def _parser() -> argparse.ArgumentParser:
     decode.add_argument("-t", "--tokenizer", required=True, help="a tokenizer file or an encoding name")
 
     inspect = command("inspect", "describe a tokenizer file")
-    inspect.add_argument("tokenizer", help="a tokenizer file or an encoding name")
+    inspect.add_argument("tokenizer", help="a tokenizer file (tokkit JSON, tokenizer.json, .tiktoken, .model) or an "
+                         "encoding name")
 
     convert = command("convert", "convert a tokenizer between file formats (by the output's name)")
     convert.add_argument("source", help="a tokenizer file or an encoding name")
-    convert.add_argument("target", help="*.json (tokkit), tokenizer.json (HF), *.tiktoken")
+    convert.add_argument("target", help="*.json (tokkit), tokenizer.json (HF), *.tiktoken, *.model")
 
     bench = command("bench", "measure encoding speed on this machine")
     bench.add_argument("-t", "--tokenizer", required=True, help="a tokenizer file or an encoding name")
@@ -116,53 +164,43 @@ def _tokenizer(spec: str):
     return tokkit.load(spec)
 
 
-def _add_train_unigram(kinds) -> None:
-    unigram = kinds.add_parser("unigram", help="a Unigram language model, as SentencePiece trains it",
-                               description="Train a Unigram tokenizer and save it (a .model file loads in "
-                                           "sentencepiece too).",
-                               epilog="examples:\n  tokkit train unigram corpus.txt --vocab-size 8000 --out unigram.model",
-                               formatter_class=argparse.RawDescriptionHelpFormatter)
-    unigram.add_argument("corpus", nargs="+", help="text files or globs (plain, .gz, or .jsonl with --text-field)")
-    unigram.add_argument("--vocab-size", type=int, required=True, help="pieces in all, meta and special ones included")
-    unigram.add_argument("--out", required=True, help="where to save: .model (SentencePiece) or any other name")
-    unigram.add_argument("--character-coverage", type=float, default=0.9995)
-    unigram.add_argument("--max-piece-length", type=int, default=16)
-    unigram.add_argument("--split-digits", action="store_true")
-    unigram.add_argument("--byte-fallback", action="store_true")
-    unigram.add_argument("--special-token", action="append", default=[], metavar="TOKEN",
-                         help="a control piece after <unk> <s> </s> (repeat for more)")
-    unigram.add_argument("--shrinking-factor", type=float, default=0.75)
-    unigram.add_argument("--num-sub-iterations", type=int, default=2)
-    unigram.add_argument("--threads", type=int, help="default: all cores")
-    unigram.add_argument("--text-field", default="text", help="JSON Lines field holding the text")
-    unigram.add_argument("--errors", choices=["strict", "replace"], default="strict", help="invalid UTF-8 handling")
-    unigram.add_argument("--quiet", action="store_true", help="no progress bars")
-    unigram.set_defaults(run=_train_unigram)
-
-
-def _train_unigram(args) -> None:
-    from tokkit.train import corpus_files
-    from tokkit.train_unigram import train_unigram
-
-    tok = train_unigram(
-        corpus_files(args.corpus), vocab_size=args.vocab_size, character_coverage=args.character_coverage,
-        max_piece_length=args.max_piece_length, split_digits=args.split_digits, byte_fallback=args.byte_fallback,
-        special_tokens=args.special_token, shrinking_factor=args.shrinking_factor,
-        num_sub_iterations=args.num_sub_iterations, show_progress=not args.quiet, threads=args.threads,
-        errors=args.errors, text_field=args.text_field,
-    )
-    tok.save(args.out)
-    print(f"trained {tok.vocab_size} pieces; saved to {args.out}", file=sys.stderr)
-
-
 def _train(args) -> None:
     import tokkit
     from tokkit.train import corpus_files
+    from tokkit.trainers import BERT_SPECIAL_TOKENS
 
-    tok = tokkit.train_bpe(corpus_files(args.corpus), vocab_size=args.vocab_size, pattern=args.pattern,
-                           special_tokens=args.special_token, min_frequency=args.min_frequency,
-                           max_token_length=args.max_token_length, threads=args.threads, errors=args.errors,
-                           text_field=args.text_field, show_progress=not args.quiet, name=Path(args.out).stem)
+    common = dict(threads=args.threads, errors=args.errors, text_field=args.text_field, show_progress=not args.quiet,
+                  name=Path(args.out).stem)
+    specials = args.special_token or []
+    corpus = corpus_files(args.corpus)
+    if args.kind == "bpe":
+        if not args.char_level and (args.byte_fallback or args.character_coverage != 1.0):
+            raise UsageError("--byte-fallback and --character-coverage go with --char-level")
+        if args.char_level and args.pattern:
+            raise UsageError("--pattern is for byte-level BPE; --char-level cuts words at spaces")
+        extra = dict(byte_level=False, byte_fallback=args.byte_fallback, character_coverage=args.character_coverage) \
+            if args.char_level else dict(pattern=args.pattern or "cl100k")
+        tok = tokkit.train_bpe(corpus, vocab_size=args.vocab_size, special_tokens=specials,
+                               min_frequency=args.min_frequency, max_token_length=args.max_token_length, **extra, **common)
+    elif args.kind == "char":
+        tok = tokkit.train_char(corpus, special_tokens=specials, byte_fallback=not args.no_byte_fallback,
+                                character_coverage=args.character_coverage, graphemes=args.graphemes, **common)
+    elif args.kind == "unigram":
+        from tokkit.train_unigram import train_unigram
+
+        common.pop("name")
+        tok = train_unigram(corpus, vocab_size=args.vocab_size, character_coverage=args.character_coverage,
+                            max_piece_length=args.max_piece_length, split_digits=args.split_digits,
+                            byte_fallback=args.byte_fallback, special_tokens=specials,
+                            shrinking_factor=args.shrinking_factor, num_sub_iterations=args.num_sub_iterations,
+                            **common)
+    elif args.kind == "word":
+        tok = tokkit.train_word(corpus, vocab_size=args.vocab_size, special_tokens=specials, lowercase=args.lowercase,
+                                nfkc=args.nfkc, pattern=args.pattern, **common)
+    else:
+        tok = tokkit.train_wordpiece(corpus, vocab_size=args.vocab_size, min_frequency=args.min_frequency,
+                                     special_tokens=args.special_token or BERT_SPECIAL_TOKENS, unk_token=args.unk_token,
+                                     lowercase=not args.cased, **common)
     tok.save(args.out)
     print(f"trained {tok.vocab_size} tokens; saved to {args.out}", file=sys.stderr)
 
@@ -174,7 +212,7 @@ def _encode(args) -> None:
     texts = list(args.text) + [Path(f).read_text(encoding="utf-8") for f in args.file]
     if not texts:
         texts = [sys.stdin.read()]
-    special = {"allowed_special": "all"} if args.allow_special else {"disallowed_special": ()}
+    special = {"allowed_special": "all"} if args.allow_special else {"allowed_special": (), "disallowed_special": ()}
     if args.out:
         ids, _ = tok.encode_batch(texts, flat=True, **special)
         if args.out.endswith(".npy"):
@@ -205,18 +243,30 @@ def _decode(args) -> None:
 
 
 def _inspect(args) -> None:
+    from tokkit import _core
+
     tok = _tokenizer(args.tokenizer)
     specials = tok.special_tokens
     shown = ", ".join(f"{t} ({i})" for t, i in sorted(specials.items(), key=lambda x: x[1])[:8])
     more = f" and {len(specials) - 8} more" if len(specials) > 8 else ""
-    rows = [
-        ("name", tok.name),
-        ("type", f"byte-level BPE ({'merge list' if tok._core.model_kind == 'merges' else 'ranks'})"),
-        ("vocab size", str(tok.vocab_size)),
-        ("normalizer", "none"),
-        ("pre-tokenizer", tok.pattern),
-        ("special tokens", (shown + more) or "none"),
-    ]
+    if isinstance(tok._core, _core.Pipeline):
+        kind = f"{tok._core.model_kind} (byte-level)" if tok._core.byte_level else tok._core.model_kind
+        rows = [("name", tok.name), ("type", kind), ("vocab size", str(tok.vocab_size))]
+        rows += [(stage, text if len(text) <= 200 else text[:199] + "…") for stage, text in tok._core.stages()]
+        rows.append(("special tokens", (shown + more) or "none"))
+    elif isinstance(tok._core, _core.SentencePiece):
+        rows = [("name", tok.name), ("type", tok.model_type), ("vocab size", str(tok.vocab_size)),
+                ("normalizer", tok._core.normalizer_name), ("pre-tokenizer", "none (spaces become ▁)"),
+                ("special tokens", (shown + more) or "none")]
+    else:
+        rows = [
+            ("name", tok.name),
+            ("type", f"byte-level BPE ({'merge list' if tok._core.model_kind == 'merges' else 'ranks'})"),
+            ("vocab size", str(tok.vocab_size)),
+            ("normalizer", "none"),
+            ("pre-tokenizer", tok.pattern),
+            ("special tokens", (shown + more) or "none"),
+        ]
     for key, value in rows:
         print(f"{key:15} {value}")
 
@@ -262,7 +312,7 @@ def _demo(args) -> None:
     run(out=Path(args.out), quick=args.quick)
 
 
-HANDLERS = {"train": lambda args: args.run(args), "encode": _encode, "decode": _decode, "inspect": _inspect, "convert": _convert,
+HANDLERS = {"train": _train, "encode": _encode, "decode": _decode, "inspect": _inspect, "convert": _convert,
             "bench": _bench, "compare": compare_cli.run, "lm": lm_cli.run, "demo": _demo}
 
 

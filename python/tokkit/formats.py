@@ -5,8 +5,9 @@
   their SHA-256, others need ``from_tiktoken(path, pattern=...)`` or a ``<path>.json``
   sidecar written by ``Tokenizer.save``;
 - tokkit's own JSON format (``{"format": "tokkit", ...}``);
-- a SentencePiece ``.model`` protocol buffer (Unigram or BPE);
-- a HuggingFace ``tokenizer.json`` with a Unigram model (t5-small, say).
+- a HuggingFace ``tokenizer.json`` (see ``hf.py``; Unigram ones, such as t5-small's, load
+  as SentencePiece models, see ``sentencepiece.py``);
+- a SentencePiece ``.model`` protocol buffer (Unigram or BPE).
 """
 
 from __future__ import annotations
@@ -88,12 +89,15 @@ def from_tiktoken(
 
 def load(path: PathLike) -> Tokenizer:
     """Loads a tokenizer file, whatever tokkit can tell it is (see this module's doc)."""
-    contents = _read(path)
+    return _load_contents(_read(path), Path(path))
+
+
+def _load_contents(contents: bytes, path: Path) -> Tokenizer:
     kind = sniff(contents)
     if kind == "tiktoken":
-        return _load_tiktoken(Path(path), contents)
+        return _load_tiktoken(path, contents)
     if kind == "tokkit":
-        return _load_native(Path(path), contents)
+        return _load_native(path, contents)
     if kind == "sentencepiece":
         from .sentencepiece import from_model_bytes
 
@@ -101,13 +105,23 @@ def load(path: PathLike) -> Tokenizer:
     if kind == "hf_unigram":
         from .sentencepiece import from_hf_unigram
 
-        return from_hf_unigram(json.loads(contents), name=Path(path).parent.name or Path(path).stem)
+        return from_hf_unigram(json.loads(contents), name=_hf_name(path))
+    if kind == "tokenizer.json":
+        from .hf import load_tokenizer_json
+
+        return load_tokenizer_json(contents, name=_hf_name(path))
     raise ValueError(f"{path}: {kind}")
 
 
+def _hf_name(path: Path) -> str:
+    """``models/bert/tokenizer.json`` is named after its folder, ``bert``."""
+    return path.parent.name if path.name == "tokenizer.json" and path.parent.name else path.stem
+
+
 def sniff(contents: bytes) -> str:
-    """What a file is: "tiktoken", "tokkit", "sentencepiece", "hf_unigram", or a sentence
-    saying why it is none of them."""
+    """What a file is: "tiktoken", "tokkit", "tokenizer.json", "hf_unigram" (a
+    tokenizer.json with a Unigram model), "sentencepiece", or a sentence saying why it is
+    none of them."""
     if _looks_like_model_proto(contents):
         return "sentencepiece"
     head = contents[:4096].lstrip()
@@ -124,12 +138,13 @@ def sniff(contents: bytes) -> str:
             if is_hf_unigram(data["model"]):
                 return "hf_unigram"
         if isinstance(data, dict) and "model" in data and "pre_tokenizer" in data:
-            return "a HuggingFace tokenizer.json, which this version of tokkit cannot load yet"
+            return "tokenizer.json"
         return "a JSON file that is not a tokenizer tokkit knows"
     first_line = head.split(b"\n", 1)[0]
     if _TIKTOKEN_LINE.match(first_line):
         return "tiktoken"
-    return "not a tokenizer file tokkit knows (expected a .tiktoken rank file or tokkit JSON)"
+    return ("not a tokenizer file tokkit knows (expected a .tiktoken rank file, a tokenizer.json, a SentencePiece "
+            ".model or tokkit JSON)")
 
 
 def _looks_like_model_proto(contents: bytes) -> bool:
@@ -187,15 +202,25 @@ def _load_native(path: Path, contents: bytes) -> Tokenizer:
 def save(tokenizer: Tokenizer, path: PathLike) -> None:
     path = Path(path)
     core = tokenizer._core
-    if path.suffix == ".model":
+    if isinstance(core, _core.SentencePiece):
+        if path.suffix != ".model":
+            raise ValueError(f"{tokenizer.name!r} is a SentencePiece model; save it as a .model file "
+                             f"(e.g. {path.stem + '.model'!r})")
         from .sentencepiece import model_bytes
 
         path.write_bytes(model_bytes(tokenizer))
         return
-    if not hasattr(core, "model_kind"):
-        raise ValueError(
-            f"{tokenizer.name!r} is a SentencePiece model; save it as a .model file (e.g. {path.stem + '.model'!r})"
-        )
+    if path.suffix == ".model":
+        raise ValueError(f"only SentencePiece models save as .model; this is a {tokenizer.model_type} tokenizer: "
+                         f"save it as tokenizer.json")
+    if isinstance(core, _core.Pipeline):
+        if path.suffix == ".tiktoken":
+            raise ValueError(f"only byte-level BPE saves as .tiktoken; this is a {core.model_kind} tokenizer: "
+                             f"save it as tokenizer.json")
+        from .hf import save_tokenizer_json
+
+        save_tokenizer_json(tokenizer, path)
+        return
     meta = {"name": tokenizer.name, "pattern": tokenizer.pattern, "special_tokens": tokenizer.special_tokens}
     if path.suffix == ".tiktoken":
         path.write_bytes(core.to_tiktoken())
@@ -206,11 +231,11 @@ def save(tokenizer: Tokenizer, path: PathLike) -> None:
 
         save_tokenizer_json(tokenizer, path)
         return
-    path.write_bytes(dumps(tokenizer))
+    path.write_bytes(_native_bytes(tokenizer))
 
 
-def dumps(tokenizer: Tokenizer) -> bytes:
-    """The tokenizer in tokkit's own format, as bytes (what ``save`` writes to *.json)."""
+def _native_bytes(tokenizer: Tokenizer) -> bytes:
+    """A byte-level BPE in tokkit's own format."""
     core = tokenizer._core
     document = {"format": "tokkit", "version": FORMAT_VERSION, "type": "byte_level_bpe", "name": tokenizer.name,
                 "pattern": tokenizer.pattern, "special_tokens": tokenizer.special_tokens}
@@ -222,6 +247,22 @@ def dumps(tokenizer: Tokenizer) -> bytes:
     return json.dumps(document, ensure_ascii=False).encode("utf-8")
 
 
-def loads(data: bytes) -> Tokenizer:
+def dumps(tokenizer: Tokenizer) -> bytes:
+    """The whole tokenizer as bytes that ``loads`` turns back into it (for pickling):
+    tokkit's format for byte-level BPE, tokenizer.json for pipelines, .model bytes for
+    SentencePiece models."""
+    core = tokenizer._core
+    if isinstance(core, _core.SentencePiece):
+        from .sentencepiece import model_bytes
+
+        return model_bytes(tokenizer)
+    if isinstance(core, _core.Pipeline):
+        return core.to_json().encode("utf-8")
+    return _native_bytes(tokenizer)
+
+
+def loads(data: bytes, name: str = "tokenizer") -> Tokenizer:
     """The tokenizer that ``dumps`` gave these bytes for."""
-    return _load_native(Path("<bytes>"), data)
+    tokenizer = _load_contents(data, Path(name))
+    tokenizer.name = name
+    return tokenizer

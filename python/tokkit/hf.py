@@ -1,4 +1,9 @@
-"""HuggingFace ``tokenizer.json`` for byte-level BPE.
+"""HuggingFace ``tokenizer.json``, in both directions.
+
+``load_tokenizer_json`` builds the whole pipeline (normalizer, pre-tokenizer, model,
+post-processor, decoder, added tokens) in the Rust engine, which gives HF's ids, tokens
+and offsets; a component tokkit cannot run exactly is an error naming it. Pipelines save
+with the engine's writer; tiktoken-style byte-level BPE with ``tokenizer_json`` below.
 
 HF's byte-level models spell every byte as a printable character (GPT-2's mapping: the
 printable Latin-1 bytes stand for themselves, the other 68 bytes for U+0100 onwards), so
@@ -19,7 +24,20 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Union
 
+from . import _core
 from .tokenizer import Tokenizer
+
+
+def load_tokenizer_json(contents: Union[str, bytes], *, name: str = "tokenizer") -> Tokenizer:
+    """The tokenizer a tokenizer.json document describes.
+
+    >>> tok = load_tokenizer_json(Path("bert/tokenizer.json").read_text())  # doctest: +SKIP
+    >>> tok.encode("Hello!")                                                 # doctest: +SKIP
+    [101, 7592, 999, 102]
+    """
+    if isinstance(contents, bytes):
+        contents = contents.decode("utf-8")
+    return Tokenizer(_core.Pipeline.from_json(contents), name=name)
 
 
 @lru_cache(maxsize=1)
@@ -72,7 +90,7 @@ def _merges_from_ranks(tokens: list) -> list[tuple[int, int]]:
 
 
 def tokenizer_json(tokenizer: Tokenizer) -> dict:
-    """The ``tokenizer.json`` document for a byte-level BPE tokenizer."""
+    """The ``tokenizer.json`` document for a tiktoken-style byte-level BPE tokenizer."""
     core = tokenizer._core
     tokens = core.vocab_tokens()
     merges = core.merges() if core.model_kind == "merges" else _merges_from_ranks(tokens)
@@ -116,4 +134,7 @@ def tokenizer_json(tokenizer: Tokenizer) -> dict:
 
 
 def save_tokenizer_json(tokenizer: Tokenizer, path: Union[str, os.PathLike]) -> None:
+    if isinstance(tokenizer._core, _core.Pipeline):
+        Path(path).write_text(tokenizer._core.to_json(), encoding="utf-8")
+        return
     Path(path).write_text(json.dumps(tokenizer_json(tokenizer), ensure_ascii=False), encoding="utf-8")

@@ -12,7 +12,9 @@ from typing import AbstractSet, Collection, Iterable, Literal, Optional, Sequenc
 
 import numpy as np
 
-SpecialChoice = Union[Literal["all"], AbstractSet[str], Collection[str]]
+from . import _core
+
+SpecialChoice = Union[Literal["all"], AbstractSet[str], Collection[str], None]
 TokenIds = Union[Sequence[int], np.ndarray]
 
 
@@ -42,25 +44,37 @@ class Tokenizer:
     Special tokens follow tiktoken's rules: text that spells a special token raises a
     ``ValueError`` unless you say how to treat it, with ``allowed_special`` (encode it as
     the special token) or ``disallowed_special`` (encode it as ordinary text).
+
+    Tokenizers loaded from a HuggingFace ``tokenizer.json`` (and those tokkit trains other
+    than byte-level BPE) follow HF's rules instead, so that they give HF's ids: every
+    added token in the text is matched (``allowed_special="all"``, ``disallowed_special=()``
+    by default), and ``add_special_tokens=True`` lets the post-processor add its own
+    (BERT's ``[CLS] ... [SEP]``). Pass ``allowed_special=()`` to read special-token text as
+    text (HF's ``split_special_tokens``), or ``disallowed_special="all"`` for tiktoken's
+    error. ``add_special_tokens`` does nothing for tokenizers without a post-processor.
     """
 
     def __init__(self, core, *, name: str = "tokenizer"):
         self._core = core
         self.name = name
+        self._pipeline = isinstance(core, _core.Pipeline)
 
     def __reduce__(self):
         # Pickling (multiprocessing, data loaders) carries the whole tokenizer.
         from .formats import dumps, loads
 
-        return (loads, (dumps(self),))
+        return (loads, (dumps(self), self.name))
 
     def __repr__(self) -> str:
         return f"<tokkit.Tokenizer {self.name!r}: {self.model_type}, {self.vocab_size} ids>"
 
     @property
     def model_type(self) -> str:
-        """What kind of model this is: "byte-level BPE", "SentencePiece Unigram" or
-        "SentencePiece BPE"."""
+        """What kind of model this is: "byte-level BPE" (tiktoken style), "SentencePiece
+        Unigram", "SentencePiece BPE", or a pipeline's model ("BPE", "WordPiece",
+        "WordLevel", with "(byte-level)" for byte-level BPE pipelines)."""
+        if self._pipeline:
+            return f"{self._core.model_kind} (byte-level)" if self._core.byte_level else self._core.model_kind
         kind = getattr(self._core, "model_type", None)
         return {"unigram": "SentencePiece Unigram", "bpe": "SentencePiece BPE"}.get(kind, "byte-level BPE")
 
@@ -68,6 +82,26 @@ class Tokenizer:
         if getattr(self._core, "model_type", None) != "unigram":
             raise TypeError(f"{what} needs a Unigram model; {self.name!r} is a {self.model_type} tokenizer")
         return self._core
+
+    def _specials(self, allowed_special: SpecialChoice, disallowed_special: SpecialChoice) -> tuple:
+        """The special-token choice with this tokenizer's defaults for what is None."""
+        if allowed_special is None:
+            allowed_special = "all" if self._pipeline else frozenset()
+        if disallowed_special is None:
+            disallowed_special = () if self._pipeline else "all"
+        return allowed_special, disallowed_special
+
+    def _call(self, method: str, text, allowed_special, disallowed_special, add_special_tokens: bool, *extra):
+        """Calls a core method taking (text, allowed, disallowed, *extra), retrying with
+        surrogates replaced as tiktoken does."""
+        specials = self._specials(allowed_special, disallowed_special)
+        pipeline = {"add_special_tokens": add_special_tokens} if self._pipeline else {}
+        function = getattr(self._core, method)
+        try:
+            return function(text, *specials, *extra, **pipeline)
+        except UnicodeEncodeError:
+            fixed = [_without_surrogates(t) for t in text] if isinstance(text, list) else _without_surrogates(text)
+            return function(fixed, *specials, *extra, **pipeline)
 
     # ---- what it is -------------------------------------------------------------------
 
@@ -83,9 +117,15 @@ class Tokenizer:
         return dict(self._core.special_tokens)
 
     @property
+    def unk_token(self) -> Optional[str]:
+        """The token that stands for what the vocabulary cannot represent (``<unk>``,
+        ``[UNK]``), or None: byte-level BPE represents everything."""
+        return getattr(self._core, "unk_token", None)
+
+    @property
     def pattern(self) -> Optional[str]:
-        """The pre-tokenizer's regular expression (None for SentencePiece models, which
-        have none)."""
+        """The pre-tokenizer's regular expression (None for SentencePiece models and
+        pipelines without one)."""
         return self._core.pattern
 
     # ---- encoding ---------------------------------------------------------------------
@@ -94,19 +134,17 @@ class Tokenizer:
         self,
         text: str,
         *,
-        allowed_special: SpecialChoice = frozenset(),
-        disallowed_special: SpecialChoice = "all",
+        allowed_special: SpecialChoice = None,
+        disallowed_special: SpecialChoice = None,
+        add_special_tokens: bool = True,
     ) -> list[int]:
-        """Encodes ``text`` into token ids.
+        """Encodes ``text`` into token ids. ``None`` means this tokenizer's default for
+        special tokens (see the class documentation).
 
         >>> tok.encode("<|endoftext|>", allowed_special={"<|endoftext|>"})  # doctest: +SKIP
         [100257]
         """
-        text = _check_text(text)
-        try:
-            return self._core.encode(text, allowed_special, disallowed_special)
-        except UnicodeEncodeError:
-            return self._core.encode(_without_surrogates(text), allowed_special, disallowed_special)
+        return self._call("encode", _check_text(text), allowed_special, disallowed_special, add_special_tokens)
 
     def encode_ordinary(self, text: str) -> list[int]:
         """Encodes ``text`` treating special-token text as ordinary text."""
@@ -126,9 +164,10 @@ class Tokenizer:
         self,
         texts: Iterable[str],
         *,
-        allowed_special: SpecialChoice = frozenset(),
-        disallowed_special: SpecialChoice = "all",
+        allowed_special: SpecialChoice = None,
+        disallowed_special: SpecialChoice = None,
         flat: bool = False,
+        add_special_tokens: bool = True,
     ):
         """Encodes many texts in parallel, on all cores.
 
@@ -139,58 +178,52 @@ class Tokenizer:
         texts = list(texts)
         for i, text in enumerate(texts):
             _check_text(text, f"texts[{i}]")
-        try:
-            return self._core.encode_batch(texts, allowed_special, disallowed_special, flat)
-        except UnicodeEncodeError:
-            texts = [_without_surrogates(t) for t in texts]
-            return self._core.encode_batch(texts, allowed_special, disallowed_special, flat)
+        return self._call("encode_batch", texts, allowed_special, disallowed_special, add_special_tokens, flat)
 
     def count(
         self,
         text: str,
         *,
-        allowed_special: SpecialChoice = frozenset(),
-        disallowed_special: SpecialChoice = "all",
+        allowed_special: SpecialChoice = None,
+        disallowed_special: SpecialChoice = None,
+        add_special_tokens: bool = True,
     ) -> int:
         """The number of tokens ``encode`` would give."""
-        return len(self.encode(text, allowed_special=allowed_special, disallowed_special=disallowed_special))
+        return len(self.encode(text, allowed_special=allowed_special, disallowed_special=disallowed_special,
+                               add_special_tokens=add_special_tokens))
 
     def encode_with_offsets(
         self,
         text: str,
         *,
-        allowed_special: SpecialChoice = frozenset(),
-        disallowed_special: SpecialChoice = "all",
+        allowed_special: SpecialChoice = None,
+        disallowed_special: SpecialChoice = None,
+        add_special_tokens: bool = True,
     ) -> tuple[list[int], list[tuple[int, int]]]:
         """Ids and, for each, its ``(start, end)`` character offsets into ``text``.
 
         A token holding only part of a character's UTF-8 bytes is given that whole
-        character, so neighbouring tokens can share it.
+        character, so neighbouring tokens can share it. Tokenizers loaded from
+        tokenizer.json report HF's offsets (special tokens a post-processor adds get
+        ``(0, 0)``). Replacing surrogates keeps the number of characters of the text, so
+        the offsets still point into the str the caller gave, except where a surrogate
+        pair became one character.
         """
-        text = _check_text(text)
-        try:
-            return self._core.encode_with_offsets(text, allowed_special, disallowed_special)
-        except UnicodeEncodeError:
-            # Replacing surrogates keeps the number of characters of the text, so the
-            # offsets still point into the str the caller gave, except where a surrogate
-            # pair became one character.
-            fixed = _without_surrogates(text)
-            return self._core.encode_with_offsets(fixed, allowed_special, disallowed_special)
+        return self._call("encode_with_offsets", _check_text(text), allowed_special, disallowed_special,
+                          add_special_tokens)
 
     def tokens(
         self,
         text: str,
         *,
-        allowed_special: SpecialChoice = frozenset(),
-        disallowed_special: SpecialChoice = "all",
+        allowed_special: SpecialChoice = None,
+        disallowed_special: SpecialChoice = None,
+        add_special_tokens: bool = True,
     ) -> list[Union[str, bytes]]:
         """The tokens of ``text``: each a ``str``, or ``bytes`` where a token holds only
-        part of a character's UTF-8 encoding."""
-        text = _check_text(text)
-        try:
-            pieces = self._core.token_pieces(text, allowed_special, disallowed_special)
-        except UnicodeEncodeError:
-            pieces = self._core.token_pieces(_without_surrogates(text), allowed_special, disallowed_special)
+        part of a character's UTF-8 encoding. Tokenizers loaded from tokenizer.json give
+        HF's token strings (``"Ġworld"``, ``"##ing"``, ``"<0xE2>"``)."""
+        pieces = self._call("token_pieces", _check_text(text), allowed_special, disallowed_special, add_special_tokens)
         return [_readable(p) for p in pieces]
 
     def pre_tokenize(self, text: str) -> list[str]:
@@ -200,6 +233,44 @@ class Tokenizer:
             return self._core.pre_tokens(text)
         except UnicodeEncodeError:
             return self._core.pre_tokens(_without_surrogates(text))
+
+    # ---- decoding ---------------------------------------------------------------------
+
+    def decode_bytes(self, ids: TokenIds, *, skip_special_tokens: bool = False) -> bytes:
+        """The bytes the ids stand for (for tokenizer.json pipelines, what the decoder
+        makes of them)."""
+        if self._pipeline:
+            return self._core.decode_bytes(ids, skip_special_tokens)
+        if skip_special_tokens:
+            special = set(self.special_tokens.values())
+            ids = [i for i in np.asarray(ids).tolist() if i not in special]
+        return self._core.decode_bytes(ids)
+
+    def decode(self, ids: TokenIds, *, errors: str = "replace", skip_special_tokens: bool = False) -> str:
+        """The text the ids stand for. Ids that end inside a character decode to U+FFFD
+        with ``errors="replace"`` (the default, as in tiktoken); pass ``errors="strict"`` to
+        get a ``UnicodeDecodeError`` instead. ``skip_special_tokens`` leaves special
+        tokens out (HF's default is to leave them out; tokkit's is to keep them)."""
+        return self.decode_bytes(ids, skip_special_tokens=skip_special_tokens).decode("utf-8", errors=errors)
+
+    # ---- the vocabulary ---------------------------------------------------------------
+
+    def id_to_token(self, id: int) -> Union[str, bytes]:
+        """The token with this id: a ``str``, or ``bytes`` if it is not valid UTF-8."""
+        found = self._core.token_bytes(int(id))
+        if found is None:
+            raise ValueError(
+                f"token id {id} is not in the vocabulary (ids run from 0 to {self.vocab_size - 1})"
+            )
+        return _readable(found)
+
+    def token_to_id(self, token: Union[str, bytes]) -> Union[int, None]:
+        """The id of ``token`` (a str or its bytes), or None if it is not in the vocabulary."""
+        if isinstance(token, str):
+            token = token.encode("utf-8", "surrogatepass")
+        elif not isinstance(token, (bytes, bytearray)):
+            raise TypeError(f"token must be a str or bytes, not {type(token).__name__}")
+        return self._core.token_id(bytes(token))
 
     # ---- Unigram: normalization, n-best, sampling ---------------------------------------
 
@@ -245,52 +316,25 @@ class Tokenizer:
             raise ValueError(f"seed must be a non-negative int or None, not {seed!r}")
         return core.sample(_without_surrogates(_check_text(text)), float(alpha), nbest_size, seed % 2**64)
 
-    # ---- decoding ---------------------------------------------------------------------
-
-    def decode_bytes(self, ids: TokenIds) -> bytes:
-        """The bytes the ids stand for."""
-        return self._core.decode_bytes(ids)
-
-    def decode(self, ids: TokenIds, *, errors: str = "replace") -> str:
-        """The text the ids stand for. Ids that end inside a character decode to U+FFFD
-        with ``errors="replace"`` (the default, as in tiktoken); pass ``errors="strict"`` to
-        get a ``UnicodeDecodeError`` instead."""
-        return self._core.decode_bytes(ids).decode("utf-8", errors=errors)
-
-    # ---- the vocabulary ---------------------------------------------------------------
-
-    def id_to_token(self, id: int) -> Union[str, bytes]:
-        """The token with this id: a ``str``, or ``bytes`` if it is not valid UTF-8."""
-        found = self._core.token_bytes(int(id))
-        if found is None:
-            raise ValueError(
-                f"token id {id} is not in the vocabulary (ids run from 0 to {self.vocab_size - 1})"
-            )
-        return _readable(found)
-
-    def token_to_id(self, token: Union[str, bytes]) -> Union[int, None]:
-        """The id of ``token`` (a str or its bytes), or None if it is not in the vocabulary."""
-        if isinstance(token, str):
-            token = token.encode("utf-8", "surrogatepass")
-        elif not isinstance(token, (bytes, bytearray)):
-            raise TypeError(f"token must be a str or bytes, not {type(token).__name__}")
-        return self._core.token_id(bytes(token))
-
     # ---- files ------------------------------------------------------------------------
 
     def save(self, path: Union[str, os.PathLike]) -> None:
         """Saves the tokenizer; ``tokkit.load(path)`` reads it back.
 
         ``*.tiktoken`` writes tiktoken's rank file plus ``<path>.json`` with the pattern and
-        special tokens; ``*.model`` writes a SentencePiece model (SentencePiece models only,
-        which save only so); any other name writes tokkit's own JSON format.
+        special tokens; ``tokenizer.json`` (or ``*.hf.json``) writes HuggingFace's format,
+        which HF ``tokenizers`` loads with the same ids; ``*.model`` writes a SentencePiece
+        model (SentencePiece models only, which save only so); any other name writes
+        tokkit's own JSON format (for tokenizer.json pipelines, HF's format).
         """
         from .formats import save
 
         save(self, path)
 
 
-def _readable(token: bytes) -> Union[str, bytes]:
+def _readable(token: Union[bytes, str]) -> Union[str, bytes]:
+    if isinstance(token, str):
+        return token
     try:
         return token.decode("utf-8")
     except UnicodeDecodeError:

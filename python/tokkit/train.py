@@ -281,10 +281,15 @@ def train_bpe(
     errors: str = "strict",
     text_field: str = "text",
     name: str = "bpe",
+    byte_level: bool = True,
+    byte_fallback: bool = False,
+    character_coverage: float = 1.0,
 ) -> Tokenizer:
-    """Trains a byte-level BPE tokenizer (GPT-2 / tiktoken style).
+    """Trains a byte-level BPE tokenizer (GPT-2 / tiktoken style), or with
+    ``byte_level=False`` a BPE over characters (SentencePiece style).
 
     >>> tok = tokkit.train_bpe(["corpus.txt"], vocab_size=32_000, pattern="cl100k")  # doctest: +SKIP
+    >>> sp = tokkit.train_bpe(["corpus.txt"], vocab_size=32_000, byte_level=False, byte_fallback=True)  # doctest: +SKIP
 
     ``vocab_size`` counts everything: the 256 byte tokens, the merges, and the special
     tokens (which take the last ids). Pairs seen fewer than ``min_frequency`` times are
@@ -302,7 +307,22 @@ def train_bpe(
 
     >>> tok = tokkit.train_bpe({"eng": english_lines, "amh": amharic_lines},
     ...                        vocab_size=4_000, balance_languages=True)  # doctest: +SKIP
+
+    With ``byte_level=False`` the initial symbols are characters: spaces become "▁", the
+    text starts with one, words are the runs that start at a "▁" (a newline stands alone),
+    and merges never cross words. The alphabet is every character of the corpus (or the
+    most frequent ones covering ``character_coverage`` of it); the rest become ``<0xXX>``
+    byte tokens with ``byte_fallback=True``, or ``<unk>``. ``<unk>`` and the special
+    tokens take the first ids. It saves as a tokenizer.json shaped like Phi-3's.
     """
+    if not byte_level:
+        return _train_char_bpe(corpus, vocab_size=vocab_size, pattern=pattern, special_tokens=special_tokens,
+                               min_frequency=min_frequency, max_token_length=max_token_length,
+                               show_progress=show_progress, threads=threads, counts=counts, errors=errors,
+                               text_field=text_field, name=name, byte_fallback=byte_fallback,
+                               character_coverage=character_coverage)
+    if byte_fallback:
+        raise ValueError("byte_fallback is for character-level BPE (byte_level=False); byte-level BPE has every byte")
     if not isinstance(vocab_size, int) or isinstance(vocab_size, bool) or vocab_size < 1:
         raise ValueError(f"vocab_size must be a positive int, not {vocab_size!r}")
     if not isinstance(min_frequency, int) or min_frequency < 1:
@@ -391,3 +411,27 @@ def _sum_counts(parts: Iterable[PreTokenCounts]) -> PreTokenCounts:
     for part in parts:
         total.merge(part._core)
     return PreTokenCounts(total)
+
+
+def _train_char_bpe(corpus, *, vocab_size, pattern, special_tokens, min_frequency, max_token_length, show_progress,
+                    threads, counts, errors, text_field, name, byte_fallback, character_coverage) -> Tokenizer:
+    from .trainers import train_char_bpe
+
+    if not isinstance(vocab_size, int) or isinstance(vocab_size, bool) or vocab_size < 1:
+        raise ValueError(f"vocab_size must be a positive int, not {vocab_size!r}")
+    if not isinstance(min_frequency, int) or min_frequency < 1:
+        raise ValueError(f"min_frequency must be an int of at least 1, not {min_frequency!r}")
+    if max_token_length is not None and (not isinstance(max_token_length, int) or max_token_length < 1):
+        raise ValueError(f"max_token_length must be a positive int or None, not {max_token_length!r}")
+    if pattern is not None:
+        raise ValueError("pattern is for byte-level BPE; character-level BPE cuts words at spaces (SentencePiece "
+                         "style): leave pattern out, or pass byte_level=True")
+    if counts is not None:
+        raise ValueError("counts= holds byte-level pre-token counts; character-level BPE counts its own words: pass "
+                         "the corpus instead")
+    if corpus is None:
+        raise ValueError("pass a corpus to train on")
+    return train_char_bpe(corpus, vocab_size=vocab_size, special_tokens=_check_specials(special_tokens),
+                          min_frequency=min_frequency, max_token_length=max_token_length, byte_fallback=byte_fallback,
+                          character_coverage=character_coverage, show_progress=show_progress, threads=threads,
+                          errors=errors, text_field=text_field, name=name)

@@ -104,6 +104,7 @@ def _measure_tokenizer(name: str, tokenizer, texts: list[_Text], pivot: _Text, a
     covered = {char for char in set().union(*(text.characters for text in texts))
                if tokenizer.token_to_id(char) is not None}
     vocab = _ordinary_vocab_size(tokenizer)
+    special_ids = np.array(sorted(tokenizer.special_tokens.values()), dtype=np.int64)
 
     pivot_tokens = line_tokens[pivot.first_line:pivot.first_line + len(pivot.language.lines)]
     form_ends = np.cumsum([len(text.forms) for text in texts])
@@ -133,11 +134,11 @@ def _measure_tokenizer(name: str, tokenizer, texts: list[_Text], pivot: _Text, a
             "split_word_rate": metrics.split_word_rate(per_form, text.form_counts) if words_from == "text" else None,
             "unknown_rate": metrics.unknown_rate(int(counts[kinds.unknown[distinct]].sum()), tokens),
             "byte_fallback_rate": metrics.byte_fallback_rate(int(counts[kinds.byte[distinct]].sum()), tokens),
-            "vocab_utilization": metrics.vocab_utilization(int(distinct.size), vocab),
+            "vocab_utilization": metrics.vocab_utilization(_ordinary(distinct, special_ids), vocab),
             "renyi_efficiency": metrics.renyi_efficiency(counts, vocab, alpha=alpha),
             "script_coverage": metrics.script_coverage(text.characters, covered),
         })
-    return rows, _summary(tokenizer, rows, ids, kinds, vocab, alpha)
+    return rows, _summary(tokenizer, rows, ids, kinds, vocab, alpha, special_ids)
 
 
 def _words(text: _Text, pivot: _Text, shared: Optional[np.ndarray], tokens: int,
@@ -153,7 +154,14 @@ def _words(text: _Text, pivot: _Text, shared: Optional[np.ndarray], tokens: int,
     return None, None, tokens
 
 
-def _summary(tokenizer, rows: list[dict], ids: np.ndarray, kinds: _TokenKinds, vocab: int, alpha: float) -> dict:
+def _ordinary(distinct: np.ndarray, special_ids: np.ndarray) -> int:
+    """How many of the distinct ids are not special tokens (vocabulary use, like the
+    vocabulary size it divides by, leaves special tokens out)."""
+    return int(np.count_nonzero(~np.isin(distinct, special_ids)))
+
+
+def _summary(tokenizer, rows: list[dict], ids: np.ndarray, kinds: _TokenKinds, vocab: int, alpha: float,
+             special_ids: np.ndarray) -> dict:
     premiums = {row["language"]: row["premium"] for row in rows if row["premium"] is not None}
     worst = max(premiums, key=lambda code: (premiums[code], code)) if premiums else None
     distinct, counts = np.unique(ids, return_counts=True)
@@ -167,7 +175,7 @@ def _summary(tokenizer, rows: list[dict], ids: np.ndarray, kinds: _TokenKinds, v
         "max_premium_language": worst,
         "gini": metrics.gini(premiums.values()),
         "mean_fertility": metrics.mean(row["fertility"] for row in rows),
-        "vocab_utilization": metrics.vocab_utilization(int(distinct.size), vocab),
+        "vocab_utilization": metrics.vocab_utilization(_ordinary(distinct, special_ids), vocab),
         "renyi_efficiency": metrics.renyi_efficiency(counts, vocab, alpha=alpha),
         "unknown_rate": metrics.unknown_rate(int(counts[kinds.unknown[distinct]].sum()), tokens),
         "byte_fallback_rate": metrics.byte_fallback_rate(int(counts[kinds.byte[distinct]].sum()), tokens),

@@ -36,6 +36,9 @@ class Strategy:
     function: str
     by_language: bool = False
     options: tuple = ()
+    #: False for strategies whose vocabulary is fixed by the text (characters): trained
+    #: without a size, the same at every size of the sweep.
+    sized: bool = True
 
     def available(self) -> bool:
         import tokkit
@@ -50,19 +53,20 @@ class Strategy:
             raise ValueError(f"this build of tokkit has no tokkit.{self.function}, so it cannot train that strategy; "
                              f"sweep the strategies it has: {', '.join(available_strategies())}")
         text = training if self.by_language else [line for lines in training.values() for line in lines]
-        return trainer(text, vocab_size=vocab_size, **dict(self.options))
+        size = {"vocab_size": vocab_size} if self.sized else {}
+        return trainer(text, **size, **dict(self.options))
 
 
 _QUIET = (("show_progress", False),)
 
 #: Strategy name -> how to train it.
 STRATEGIES: dict[str, Strategy] = {
-    "char": Strategy("train_char"),
-    "word": Strategy("train_word"),
+    "char": Strategy("train_char", options=_QUIET, sized=False),
+    "word": Strategy("train_word", options=_QUIET),
     "bpe": Strategy("train_bpe", options=_QUIET),
     "bpe-parity": Strategy("train_bpe", by_language=True, options=_QUIET + (("balance_languages", True),)),
-    "unigram": Strategy("train_unigram"),
-    "wordpiece": Strategy("train_wordpiece"),
+    "unigram": Strategy("train_unigram", options=_QUIET),
+    "wordpiece": Strategy("train_wordpiece", options=_QUIET),
 }
 
 

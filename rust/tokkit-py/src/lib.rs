@@ -4,6 +4,8 @@
 mod byte_level;
 mod convert;
 mod sentencepiece;
+mod pipeline;
+mod trainers;
 mod training;
 
 use pyo3::prelude::*;
@@ -13,6 +15,8 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<byte_level::PyByteLevelBpe>()?;
     m.add_class::<training::PyPreTokenCounts>()?;
     sentencepiece::register(m)?;
+    m.add_class::<pipeline::PyPipeline>()?;
+    m.add_class::<trainers::PyPieceCounts>()?;
     m.add_function(wrap_pyfunction!(convert::pre_tokenize, m)?)?;
     m.add_function(wrap_pyfunction!(convert::resolve_pattern, m)?)?;
     m.add_function(wrap_pyfunction!(training::train_bpe_parity, m)?)?;

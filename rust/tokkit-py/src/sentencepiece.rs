@@ -115,6 +115,13 @@ impl PySentencePiece {
         }
     }
 
+    /// The unknown piece (`<unk>`, say).
+    #[getter]
+    fn unk_token(&self) -> Option<String> {
+        let id = self.inner.model().unk_id();
+        self.inner.token_bytes(id).map(|bytes| String::from_utf8_lossy(bytes).into_owned())
+    }
+
     #[getter]
     fn normalizer_name(&self) -> &str {
         &self.inner.normalizer().name

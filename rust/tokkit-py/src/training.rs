@@ -123,7 +123,7 @@ impl PyPreTokenCounts {
         special_tokens: Vec<String>,
         progress: Option<Py<PyAny>>,
     ) -> PyResult<PyByteLevelBpe> {
-        let options = BpeOptions { vocab_size, min_frequency, max_token_length, special_tokens: special_tokens.len() };
+        let options = BpeOptions { vocab_size, min_frequency, max_token_length, special_tokens: special_tokens.len(), continuing_subword_prefix: None };
         let counts = &self.inner;
         let pre = self.pre_tokenizer.clone();
         let inner = run(py, || {
@@ -157,7 +157,13 @@ pub fn train_bpe_parity(
         ));
     }
     let counts: Vec<&PreTokenCounts> = languages.iter().map(|counts| &counts.inner).collect();
-    let options = BpeOptions { vocab_size, min_frequency, max_token_length, special_tokens: special_tokens.len() };
+    let options = BpeOptions {
+        vocab_size,
+        min_frequency,
+        max_token_length,
+        special_tokens: special_tokens.len(),
+        continuing_subword_prefix: None,
+    };
     let inner = run(py, || {
         let trained = train_byte_level_parity(&counts, &options, &mut |merges| report(&progress, merges as u64))?;
         tokenizer(trained, pre, special_tokens)

@@ -6,6 +6,10 @@
 //! with the number of distinct pre-tokens, not with the size of the corpus. Counts are
 //! u64, and the result is a sum, so it does not depend on the order of the work or on the
 //! number of threads.
+//!
+//! The trainers of other models count the pieces their own pipeline cuts (a normalizer,
+//! then a pipeline pre-tokenizer: `add_documents_with`); those pieces borrow from the
+//! normalized text, so each document's local map owns its keys.
 
 use crate::corpus::{ChunkReader, CorpusFile, Utf8Errors};
 use crate::error::{Error, Result};
@@ -76,6 +80,30 @@ impl PreTokenCounts {
         Ok(())
     }
 
+    /// Counts the pieces `cut` makes of each document (in parallel); `cut(text, piece)`
+    /// calls `piece` for each of them.
+    pub fn add_documents_with<S: AsRef<str> + Sync>(&mut self, cut: &Cut<'_>, documents: &[S]) -> Result<()> {
+        let locals: Vec<FxHashMap<Box<str>, u64>> = documents
+            .par_iter()
+            .map(|document| {
+                let mut local: FxHashMap<Box<str>, u64> = FxHashMap::default();
+                cut(document.as_ref(), &mut |piece| match local.get_mut(piece) {
+                    Some(count) => *count += 1,
+                    None => {
+                        local.insert(piece.into(), 1);
+                    }
+                })?;
+                Ok(local)
+            })
+            .collect::<Result<_>>()?;
+        for local in locals {
+            for (piece, count) in local {
+                self.add(&piece, count);
+            }
+        }
+        Ok(())
+    }
+
     /// (piece, count) sorted by piece, so that anything built from them is deterministic.
     pub fn sorted(&self) -> Vec<(&str, u64)> {
         let mut items: Vec<(&str, u64)> = self.counts.iter().map(|(p, &c)| (&**p, c)).collect();
@@ -83,6 +111,9 @@ impl PreTokenCounts {
         items
     }
 }
+
+/// Cuts a document into pieces, calling the callback with each (see `add_documents_with`).
+pub type Cut<'a> = dyn Fn(&str, &mut dyn FnMut(&str)) -> Result<()> + Sync + 'a;
 
 /// Counts the pre-tokens of corpus files, a few chunks at a time (as many as there are
 /// threads), calling `progress` with the number of file bytes read after each batch; an
@@ -92,6 +123,25 @@ pub fn count_files(
     pre_tokenizer: &PreTokenizer,
     errors: Utf8Errors,
     progress: &mut dyn FnMut(u64) -> Result<()>,
+) -> Result<PreTokenCounts> {
+    count_files_by(files, errors, progress, &mut |counts, batch| counts.add_documents(pre_tokenizer, batch))
+}
+
+/// Counts the pieces `cut` makes of the documents of corpus files (as `count_files`).
+pub fn count_files_with(
+    files: &[CorpusFile],
+    cut: &Cut<'_>,
+    errors: Utf8Errors,
+    progress: &mut dyn FnMut(u64) -> Result<()>,
+) -> Result<PreTokenCounts> {
+    count_files_by(files, errors, progress, &mut |counts, batch| counts.add_documents_with(cut, batch))
+}
+
+fn count_files_by(
+    files: &[CorpusFile],
+    errors: Utf8Errors,
+    progress: &mut dyn FnMut(u64) -> Result<()>,
+    add: &mut dyn FnMut(&mut PreTokenCounts, &[String]) -> Result<()>,
 ) -> Result<PreTokenCounts> {
     let mut counts = PreTokenCounts::new();
     let batch_size = rayon::current_num_threads().max(1) * 2;
@@ -109,7 +159,7 @@ pub fn count_files(
             if batch.is_empty() {
                 break;
             }
-            counts.add_documents(pre_tokenizer, &batch)?;
+            add(&mut counts, &batch)?;
             let read = reader.raw_bytes_read();
             progress(read - reported)?;
             reported = read;
@@ -140,6 +190,17 @@ mod tests {
         assert_eq!(counts.get("the"), 2);
         assert_eq!(counts.get(" cat"), 1);
         assert_eq!(counts.total(), 7);
+    }
+
+    #[test]
+    fn documents_can_be_cut_by_any_function() {
+        let mut counts = PreTokenCounts::new();
+        let words: &Cut<'_> = &|text, piece| {
+            text.split(' ').for_each(|w| piece(&w.to_lowercase()));
+            Ok(())
+        };
+        counts.add_documents_with(words, &["A a b", "B"]).unwrap();
+        assert_eq!(counts.sorted(), [("a", 2), ("b", 2)]);
     }
 
     #[test]

@@ -54,6 +54,10 @@ pub enum Error {
     #[error("{0}")]
     EmptyCorpus(String),
 
+    /// A tokenizer file uses a component tokkit cannot run; the message names it.
+    #[error("{0}")]
+    Unsupported(String),
+
     #[error("interrupted")]
     Interrupted,
 }

@@ -7,8 +7,10 @@ pub mod double_array;
 pub mod error;
 pub mod formats;
 pub mod normalize;
+pub mod pipeline;
 pub mod pretokenize;
 pub mod special;
+pub mod train;
 pub mod unigram;
 
 pub use error::{Error, Result};

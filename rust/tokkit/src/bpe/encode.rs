@@ -1,13 +1,14 @@
-//! Byte-pair encoding of one pre-token: start from its initial parts (single bytes) and
-//! repeatedly join the adjacent pair with the lowest priority (the leftmost on ties) until
-//! no adjacent pair can join. A `MergeRule` says which pairs join, into what, and how
-//! urgently: tiktoken's rule (any two parts whose concatenation is a token, priority = the
-//! token's rank; `vocab.rs`) or a merge list's (only listed pairs, priority = position in
-//! the list; `merges.rs`).
+//! Byte-pair encoding of one pre-token: start from its initial parts (its bytes, or for a
+//! character-level model its characters) and repeatedly join the adjacent pair with the
+//! lowest priority (the leftmost on ties) until no adjacent pair can join. A `MergeRule`
+//! says what the initial parts are, which pairs join, into what, and how urgently:
+//! tiktoken's rule (any two parts whose concatenation is a token, priority = the token's
+//! rank; `vocab.rs`) or a merge list's (only listed pairs, priority = position in the list;
+//! `merges.rs`, and the character-level BPE of `pipeline/bpe.rs`).
 //!
 //! Two implementations give the same result:
 //! - `merge_scan` keeps the parts in a vector and rescans it after every merge: with n
-//!   bytes and m merges that is O(n·m), which on the short pieces of ordinary text is
+//!   parts and m merges that is O(n·m), which on the short pieces of ordinary text is
 //!   faster than anything cleverer (no heap, no allocation, one cache line).
 //! - `merge_long` keeps the parts in a linked list and the candidate pairs in a priority
 //!   queue keyed by (priority, start) (see `queue.rs`): O(n) in the usual case and
@@ -15,6 +16,10 @@
 //!   second, not days. Stale queue entries are skipped on pop: a part's pair only ever
 //!   grows, and distinct pairs have distinct priorities, so an entry is current exactly
 //!   when its priority equals the part's current pair priority.
+//!
+//! Parts are identified by where they start. For byte parts that is the byte index, so the
+//! long merge indexes its nodes by byte and needs no table of starts; character parts carry
+//! their starts in a side table (`MergeRule::BYTE_PARTS` picks, at compile time).
 
 use super::queue::RankQueue;
 use rustc_hash::FxHashMap;
@@ -29,8 +34,14 @@ pub const NONE: u32 = u32::MAX;
 
 /// Which adjacent parts of a piece join, into which token, with which priority.
 pub trait MergeRule {
-    /// The id of a single byte (the initial parts of every piece are its bytes).
-    fn byte_id(&self, byte: u8) -> u32;
+    /// True when the initial parts are exactly the piece's bytes, part k starting at byte k.
+    const BYTE_PARTS: bool = true;
+
+    /// Calls `part(start, id)` for each initial part of `piece`, in order, and returns where
+    /// the last one ends. Starts are in the rule's own coordinates: byte offsets, except
+    /// that a rule which drops characters it cannot represent (as HF's BPE does without an
+    /// unknown token) counts only the bytes it keeps.
+    fn initial_parts(&self, piece: &[u8], part: impl FnMut(u32, u32)) -> u32;
 
     /// The priority with which the part `piece[start..mid]` (id `left`) and the part
     /// `piece[mid..end]` (id `right`) join, or None if they do not join.
@@ -70,14 +81,17 @@ impl<'t> PieceEncoder<'t> {
 
     /// Appends the ids of `piece` to `out`.
     #[inline]
-    pub fn encode(&mut self, rule: &impl MergeRule, piece: &'t [u8], out: &mut Vec<u32>) {
+    pub fn encode<R: MergeRule>(&mut self, rule: &R, piece: &'t [u8], out: &mut Vec<u32>) {
         if let Some(id) = rule.whole(piece) {
             out.push(id);
             return;
         }
         match piece.len() {
             0 => return,
-            1 => return out.push(rule.byte_id(piece[0])),
+            1 if R::BYTE_PARTS => {
+                rule.initial_parts(piece, |_, id| out.push(id));
+                return;
+            }
             _ => {}
         }
         if let Some(&(start, len)) = self.cache.get(piece) {
@@ -102,18 +116,25 @@ impl<'t> PieceEncoder<'t> {
 
 /// A part of a piece during `merge_scan`: where it starts, its id, and the priority of
 /// its join with the next part (NONE if none).
-#[derive(Clone, Copy)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Part {
-    start: u32,
-    id: u32,
+    pub start: u32,
+    pub id: u32,
     pair: u32,
 }
 
 /// The O(n·m) merge for short pieces; `parts` is scratch space.
 pub fn merge_scan(rule: &impl MergeRule, piece: &[u8], parts: &mut Vec<Part>, out: &mut Vec<u32>) {
+    scan_parts(rule, piece, parts);
+    out.extend(parts[..parts.len() - 1].iter().map(|p| p.id));
+}
+
+/// The O(n·m) merge, leaving the final parts in `parts`, followed by a part whose start is
+/// where the last one ends (and whose id is NONE).
+pub fn scan_parts(rule: &impl MergeRule, piece: &[u8], parts: &mut Vec<Part>) {
     parts.clear();
-    parts.extend(piece.iter().enumerate().map(|(i, &b)| Part { start: i as u32, id: rule.byte_id(b), pair: NONE }));
-    parts.push(Part { start: piece.len() as u32, id: NONE, pair: NONE });
+    let end = rule.initial_parts(piece, |start, id| parts.push(Part { start, id, pair: NONE }));
+    parts.push(Part { start: end, id: NONE, pair: NONE });
     // Sets the pair of parts k and k+1 (part k+2, or the end, follows them).
     let set_pair = |parts: &mut [Part], k: usize| {
         parts[k].pair = if k + 2 < parts.len() {
@@ -123,7 +144,7 @@ pub fn merge_scan(rule: &impl MergeRule, piece: &[u8], parts: &mut Vec<Part>, ou
             NONE
         };
     };
-    for k in 0..piece.len() - 1 {
+    for k in 0..parts.len().saturating_sub(2) {
         set_pair(parts, k);
     }
     loop {
@@ -145,13 +166,13 @@ pub fn merge_scan(rule: &impl MergeRule, piece: &[u8], parts: &mut Vec<Part>, ou
             set_pair(parts, k - 1);
         }
     }
-    out.extend(parts[..parts.len() - 1].iter().map(|p| p.id));
 }
 
-/// One part of a long piece, stored at its start byte. Parts are linked through a bitset
-/// of part starts rather than next/prev pointers: finding a neighbour is a bit scan in the
-/// same or the next word, and a node shrinks from 16 bytes to 8. The queue visits parts in
-/// priority order, all over the piece, so bytes per node is what the time goes on.
+/// One part of a long piece, identified by its index among the initial parts (for byte
+/// parts, its start byte). Parts are linked through a bitset of part starts rather than
+/// next/prev pointers: finding a neighbour is a bit scan in the same or the next word, and
+/// a node shrinks from 16 bytes to 8. The queue visits parts in priority order, all over
+/// the piece, so bytes per node is what the time goes on.
 #[derive(Clone, Copy)]
 struct Node {
     /// The priority of this part joined with the next; NONE if none, or if this part was
@@ -226,17 +247,35 @@ thread_local! {
 }
 
 /// The merge for long pieces.
-pub fn merge_long(rule: &impl MergeRule, piece: &[u8], out: &mut Vec<u32>) {
-    QUEUE.with(|queue| merge_long_with(rule, piece, &mut queue.borrow_mut(), out))
+pub fn merge_long<R: MergeRule>(rule: &R, piece: &[u8], out: &mut Vec<u32>) {
+    merge_long_parts(rule, piece, |_, id| out.push(id));
 }
 
-fn merge_long_with(rule: &impl MergeRule, piece: &[u8], queue: &mut RankQueue, out: &mut Vec<u32>) {
-    let n = piece.len();
+/// The merge for long pieces, calling `emit(start, id)` for each final part; returns where
+/// the last part ends.
+pub fn merge_long_parts<R: MergeRule>(rule: &R, piece: &[u8], mut emit: impl FnMut(u32, u32)) -> u32 {
+    QUEUE.with(|queue| merge_long_with(rule, piece, &mut queue.borrow_mut(), &mut emit))
+}
+
+fn merge_long_with<R: MergeRule>(rule: &R, piece: &[u8], queue: &mut RankQueue, emit: &mut impl FnMut(u32, u32)) -> u32 {
+    let mut nodes: Vec<Node> = Vec::with_capacity(piece.len());
+    let mut positions: Vec<u32> = Vec::new();
+    let end = rule.initial_parts(piece, |start, id| {
+        nodes.push(Node { pair: NONE, id });
+        if !R::BYTE_PARTS {
+            positions.push(start);
+        }
+    });
+    positions.push(end);
+    let n = nodes.len();
+    if n == 0 {
+        return end;
+    }
     let mut starts = Starts::all(n);
-    let mut nodes: Vec<Node> = piece.iter().map(|&b| Node { pair: NONE, id: rule.byte_id(b) }).collect();
-    // The pair of the part at `s` with the part at `mid`, which ends at `end`.
-    let pair_of = |nodes: &[Node], s: usize, mid: usize, end: usize| {
-        rule.join(piece, s, mid, end, nodes[s].id, nodes[mid].id).unwrap_or(NONE)
+    let pos = |k: usize| if R::BYTE_PARTS { k } else { positions[k] as usize };
+    // The pair of part `s` with its successor `mid`, given the part after that.
+    let pair_of = |nodes: &[Node], s: usize, mid: usize, after: usize| {
+        rule.join(piece, pos(s), pos(mid), pos(after), nodes[s].id, nodes[mid].id).unwrap_or(NONE)
     };
     queue.reset(rule.priority_bound());
     for s in 0..n - 1 {
@@ -275,9 +314,10 @@ fn merge_long_with(rule: &impl MergeRule, piece: &[u8], queue: &mut RankQueue, o
     }
     let mut s = 0;
     while s < n {
-        out.push(nodes[s].id);
+        emit(pos(s) as u32, nodes[s].id);
         s = starts.next(s);
     }
+    end
 }
 
 #[cfg(test)]

@@ -46,8 +46,8 @@ impl MergeList {
                     String::from_utf8_lossy(&joined)
                 ))
             })?;
-            // A repeated merge keeps its first (highest) priority, as HF does.
-            pairs.entry(key(left, right)).or_insert(priority as u32);
+            // A repeated merge takes its last priority, as HF does (its map keeps the last).
+            pairs.insert(key(left, right), priority as u32);
             merged_ids.push(merged);
         }
         Ok(MergeList { vocab, merges, pairs, merged: merged_ids, whole_pieces })
@@ -68,8 +68,11 @@ impl MergeList {
 
 impl MergeRule for MergeList {
     #[inline(always)]
-    fn byte_id(&self, byte: u8) -> u32 {
-        self.vocab.byte_rank(byte)
+    fn initial_parts(&self, piece: &[u8], mut part: impl FnMut(u32, u32)) -> u32 {
+        for (i, &b) in piece.iter().enumerate() {
+            part(i as u32, self.vocab.byte_rank(b));
+        }
+        piece.len() as u32
     }
 
     #[inline(always)]

@@ -30,8 +30,12 @@ pub struct BpeOptions {
     pub min_frequency: u64,
     /// Tokens longer than this many bytes are never made.
     pub max_token_length: Option<usize>,
-    /// How many special tokens will follow the trained ones (they take vocabulary room).
+    /// How many other tokens (special tokens, byte-fallback tokens ...) the vocabulary will
+    /// have besides the trained ones: they take vocabulary room.
     pub special_tokens: usize,
+    /// WordPiece's continuation mark ("##"): symbols after the first of a word carry it,
+    /// and a merge drops it from its right part ("un" + "##able" → "unable").
+    pub continuing_subword_prefix: Option<Vec<u8>>,
 }
 
 /// The outcome: tokens by id (bytes) and the merges that made them, in order.
@@ -217,12 +221,16 @@ pub fn train(
             break;
         }
         let (left, right) = unkey(pair);
-        let merged_len = tokens[left as usize].len() + tokens[right as usize].len();
-        if options.max_token_length.is_some_and(|max| merged_len > max) {
+        let right_part = tokens[right as usize].as_slice();
+        let right_part = match &options.continuing_subword_prefix {
+            Some(prefix) => right_part.strip_prefix(prefix.as_slice()).unwrap_or(right_part),
+            None => right_part,
+        };
+        let bytes = [tokens[left as usize].as_slice(), right_part].concat();
+        if options.max_token_length.is_some_and(|max| bytes.len() > max) {
             pair_counts.remove(&pair);
             continue;
         }
-        let bytes = [tokens[left as usize].as_slice(), tokens[right as usize].as_slice()].concat();
         let new_id = *ids.entry(bytes).or_insert_with_key(|bytes| {
             tokens.push(bytes.clone());
             tokens.len() as u32 - 1
@@ -323,7 +331,7 @@ mod tests {
     }
 
     fn options(vocab_size: usize) -> BpeOptions {
-        BpeOptions { vocab_size, min_frequency: 1, max_token_length: None, special_tokens: 0 }
+        BpeOptions { vocab_size, min_frequency: 1, max_token_length: None, special_tokens: 0, continuing_subword_prefix: None }
     }
 
     fn merged_strings(trained: &Trained) -> Vec<String> {
@@ -355,9 +363,9 @@ mod tests {
     #[test]
     fn min_frequency_and_max_token_length_stop_merges() {
         let c = counts(&[("abcd", 1), ("ab", 3)]);
-        let o = BpeOptions { vocab_size: 300, min_frequency: 2, max_token_length: None, special_tokens: 0 };
+        let o = BpeOptions { vocab_size: 300, min_frequency: 2, max_token_length: None, special_tokens: 0, continuing_subword_prefix: None };
         assert_eq!(merged_strings(&train_byte_level(&c, &o, &mut |_| Ok(())).unwrap()), ["ab"]);
-        let o = BpeOptions { vocab_size: 300, min_frequency: 1, max_token_length: Some(2), special_tokens: 0 };
+        let o = BpeOptions { vocab_size: 300, min_frequency: 1, max_token_length: Some(2), special_tokens: 0, continuing_subword_prefix: None };
         let trained = train_byte_level(&c, &o, &mut |_| Ok(())).unwrap();
         assert!(trained.tokens.iter().all(|t| t.len() <= 2));
     }

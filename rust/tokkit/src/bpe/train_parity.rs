@@ -192,7 +192,7 @@ mod tests {
     }
 
     fn options(vocab_size: usize, min_frequency: u64) -> BpeOptions {
-        BpeOptions { vocab_size, min_frequency, max_token_length: None, special_tokens: 0 }
+        BpeOptions { vocab_size, min_frequency, max_token_length: None, special_tokens: 0, continuing_subword_prefix: None }
     }
 
     fn merged(trained: &Trained) -> Vec<String> {

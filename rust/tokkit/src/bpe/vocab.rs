@@ -55,6 +55,19 @@ impl Ranks {
     /// Builds the table; every single byte must be a token (so any text can be encoded),
     /// and no token or rank may appear twice.
     pub fn from_tokens(tokens: impl IntoIterator<Item = (Vec<u8>, Rank)>) -> Result<Ranks> {
+        let (ranks, missing) = Self::from_tokens_missing_bytes(tokens)?;
+        if !missing.is_empty() {
+            return Err(Error::BadVocabulary(format!(
+                "the vocabulary has no token for the single bytes {missing:?}; a byte-level BPE \
+                 needs all 256 so that any text can be encoded"
+            )));
+        }
+        Ok(ranks)
+    }
+
+    /// Builds the table when some single bytes may have no token (some HF vocabularies
+    /// leave out bytes that never occur); returns those bytes too. Their rank is `Rank::MAX`.
+    pub fn from_tokens_missing_bytes(tokens: impl IntoIterator<Item = (Vec<u8>, Rank)>) -> Result<(Ranks, Vec<u8>)> {
         let mut by_bytes: FxHashMap<Box<[u8]>, Rank> = FxHashMap::default();
         let mut by_rank: Vec<Option<Box<[u8]>>> = Vec::new();
         for (bytes, rank) in tokens {
@@ -81,19 +94,13 @@ impl Ranks {
             }
             by_rank[slot] = Some(boxed);
         }
-        let mut byte_ranks = [0; 256];
+        let mut byte_ranks = [NO_RANK; 256];
         let mut missing = Vec::new();
         for b in 0..=255u8 {
             match by_bytes.get(&[b][..]) {
                 Some(&rank) => byte_ranks[b as usize] = rank,
                 None => missing.push(b),
             }
-        }
-        if !missing.is_empty() {
-            return Err(Error::BadVocabulary(format!(
-                "the vocabulary has no token for the single bytes {missing:?}; a byte-level BPE \
-                 needs all 256 so that any text can be encoded"
-            )));
         }
         let mut two = vec![NO_RANK; 1 << 16].into_boxed_slice();
         let mut short = vec![FxHashMap::default(); 6];
@@ -111,14 +118,17 @@ impl Ranks {
             }
         }
         let max_len = by_bytes.keys().map(|b| b.len()).max().unwrap_or(0);
-        Ok(Ranks { byte_ranks, two, short, medium, by_bytes, max_len, by_rank })
+        Ok((Ranks { byte_ranks, two, short, medium, by_bytes, max_len, by_rank }, missing))
     }
 
     #[inline(always)]
     pub fn get(&self, bytes: &[u8]) -> Option<Rank> {
         match bytes.len() {
             0 => None,
-            1 => Some(self.byte_ranks[bytes[0] as usize]),
+            1 => {
+                let rank = self.byte_ranks[bytes[0] as usize];
+                (rank != NO_RANK).then_some(rank)
+            }
             2 => {
                 let rank = self.two[(bytes[0] as usize) << 8 | bytes[1] as usize];
                 (rank != NO_RANK).then_some(rank)
@@ -166,8 +176,11 @@ impl Ranks {
 /// the token's rank being the priority; a piece that is a token is taken whole.
 impl crate::bpe::encode::MergeRule for Ranks {
     #[inline(always)]
-    fn byte_id(&self, byte: u8) -> u32 {
-        self.byte_ranks[byte as usize]
+    fn initial_parts(&self, piece: &[u8], mut part: impl FnMut(u32, u32)) -> u32 {
+        for (i, &b) in piece.iter().enumerate() {
+            part(i as u32, self.byte_ranks[b as usize]);
+        }
+        piece.len() as u32
     }
 
     #[inline(always)]

@@ -1,0 +1,598 @@
+//! HuggingFace `tokenizer.json`, read into a `Pipeline` and written back from one.
+//!
+//! Reading is strict: a component (or an option of one) that tokkit cannot run exactly is
+//! an error naming it, never silently skipped, since a skipped stage gives other ids.
+//! Writing gives the layout HF 0.23 writes (merges as pairs, vocabularies in id order);
+//! HF and tokkit both read it back to the same pipeline.
+
+use crate::error::{Error, Result};
+use crate::pipeline::added_vocabulary::AddedToken;
+use crate::pipeline::bpe::{Bpe, BpeOptions, ByteBpe};
+use crate::pipeline::decoders::Decoder;
+use crate::pipeline::model::{Model, Vocab};
+use crate::pipeline::normalized::UnicodeForm;
+use crate::pipeline::normalizers::{BertNormalizer, Normalizer};
+use crate::pipeline::pattern::Pattern;
+use crate::pipeline::post_processors::{PostProcessor, Template, TemplatePiece, TemplateToken};
+use crate::pipeline::pre_tokenizers::{Behavior, PreTokenizer, PrependScheme};
+use crate::pipeline::word_level::WordLevel;
+use crate::pipeline::wordpiece::WordPiece;
+use crate::pipeline::{Pipeline, Stages};
+use serde_json::{json, Map, Value};
+
+/// Reads a tokenizer.json document.
+pub fn read(contents: &str) -> Result<Pipeline> {
+    let document: Value = serde_json::from_str(contents).map_err(|e| bad(format!("not valid JSON ({e})")))?;
+    let root = document.as_object().ok_or_else(|| bad("the document is not a JSON object".into()))?;
+    for setting in ["truncation", "padding"] {
+        if root.get(setting).is_some_and(|v| !v.is_null()) {
+            return Err(Error::Unsupported(format!(
+                "this tokenizer.json sets {setting:?}, which tokkit does not apply; set it to null to load the file"
+            )));
+        }
+    }
+    let normalizer = optional(root, "normalizer", normalizer)?;
+    let pre_tokenizer = optional(root, "pre_tokenizer", pre_tokenizer)?;
+    let bytes = pre_tokenizer.as_ref().is_some_and(PreTokenizer::makes_bytes);
+    let model = model(root.get("model").ok_or_else(|| bad("no \"model\"".into()))?, bytes)?;
+    let post_processor = optional(root, "post_processor", post_processor)?;
+    let decoder = optional(root, "decoder", decoder)?;
+    let added_tokens = match root.get("added_tokens") {
+        None | Some(Value::Null) => Vec::new(),
+        Some(list) => array(list, "added_tokens")?.iter().map(|t| added_token(t, &model)).collect::<Result<_>>()?,
+    };
+    Pipeline::new(Stages { normalizer, pre_tokenizer, model, post_processor, decoder, added_tokens })
+}
+
+fn bad(reason: String) -> Error {
+    Error::BadVocabulary(format!("tokenizer.json: {reason}"))
+}
+
+fn unsupported(kind: &str, name: &str) -> Error {
+    Error::Unsupported(format!(
+        "tokenizer.json uses the {kind} {name:?}, which tokkit does not support; nothing is skipped, \
+         so the file cannot be loaded"
+    ))
+}
+
+fn optional<T>(root: &Map<String, Value>, key: &str, read: fn(&Value) -> Result<T>) -> Result<Option<T>> {
+    match root.get(key) {
+        None | Some(Value::Null) => Ok(None),
+        Some(value) => read(value).map(Some),
+    }
+}
+
+fn object<'v>(value: &'v Value, what: &str) -> Result<&'v Map<String, Value>> {
+    value.as_object().ok_or_else(|| bad(format!("{what} is not an object")))
+}
+
+fn array<'v>(value: &'v Value, what: &str) -> Result<&'v Vec<Value>> {
+    value.as_array().ok_or_else(|| bad(format!("{what} is not a list")))
+}
+
+fn kind(value: &Value) -> Result<&str> {
+    value.get("type").and_then(Value::as_str).ok_or_else(|| bad(format!("a component without a \"type\": {}", short(value))))
+}
+
+fn short(value: &Value) -> String {
+    let text = value.to_string();
+    if text.len() > 120 { format!("{}…", &text[..text.char_indices().nth(120).map_or(text.len(), |(i, _)| i)]) } else { text }
+}
+
+fn flag(value: &Value, key: &str, default: bool) -> Result<bool> {
+    match value.get(key) {
+        None | Some(Value::Null) => Ok(default),
+        Some(Value::Bool(b)) => Ok(*b),
+        Some(other) => Err(bad(format!("{key} should be true or false, not {other}"))),
+    }
+}
+
+fn string(value: &Value, key: &str) -> Result<String> {
+    value.get(key).and_then(Value::as_str).map(str::to_string).ok_or_else(|| bad(format!("{key:?} missing or not a string in {}", short(value))))
+}
+
+fn optional_string(value: &Value, key: &str) -> Option<String> {
+    value.get(key).and_then(Value::as_str).map(str::to_string)
+}
+
+fn number(value: &Value, key: &str) -> Result<u64> {
+    value.get(key).and_then(Value::as_u64).ok_or_else(|| bad(format!("{key:?} missing or not a whole number in {}", short(value))))
+}
+
+fn single_char(value: &Value, key: &str) -> Result<char> {
+    let text = string(value, key)?;
+    let mut chars = text.chars();
+    match (chars.next(), chars.next()) {
+        (Some(c), None) => Ok(c),
+        _ => Err(bad(format!("{key:?} should be one character, not {text:?}"))),
+    }
+}
+
+/// `{"String": "..."}` or `{"Regex": "..."}`.
+fn pattern(value: &Value) -> Result<Pattern> {
+    let pattern = value.get("pattern").ok_or_else(|| bad(format!("no \"pattern\" in {}", short(value))))?;
+    if let Some(s) = pattern.get("String").and_then(Value::as_str) {
+        return Ok(Pattern::Literal(s.to_string()));
+    }
+    if let Some(r) = pattern.get("Regex").and_then(Value::as_str) {
+        return Pattern::regex(r);
+    }
+    Err(bad(format!("a pattern must be {{\"String\": ...}} or {{\"Regex\": ...}}, not {}", short(pattern))))
+}
+
+fn write_pattern(pattern: &Pattern) -> Value {
+    match pattern {
+        Pattern::Literal(s) => json!({ "String": s }),
+        Pattern::Regex { .. } | Pattern::Graphemes => json!({ "Regex": pattern.source() }),
+    }
+}
+
+// ---- normalizers ----------------------------------------------------------------------
+
+fn normalizer(value: &Value) -> Result<Normalizer> {
+    Ok(match kind(value)? {
+        "NFC" => Normalizer::Unicode(UnicodeForm::Nfc),
+        "NFD" => Normalizer::Unicode(UnicodeForm::Nfd),
+        "NFKC" => Normalizer::Unicode(UnicodeForm::Nfkc),
+        "NFKD" => Normalizer::Unicode(UnicodeForm::Nfkd),
+        "Lowercase" => Normalizer::Lowercase,
+        "StripAccents" => Normalizer::StripAccents,
+        "Replace" => Normalizer::Replace { pattern: pattern(value)?, content: string(value, "content")? },
+        "Prepend" => Normalizer::Prepend(string(value, "prepend")?),
+        "Strip" => Normalizer::Strip { left: flag(value, "strip_left", true)?, right: flag(value, "strip_right", true)? },
+        "BertNormalizer" => Normalizer::Bert(BertNormalizer {
+            clean_text: flag(value, "clean_text", true)?,
+            handle_chinese_chars: flag(value, "handle_chinese_chars", true)?,
+            strip_accents: value.get("strip_accents").and_then(Value::as_bool),
+            lowercase: flag(value, "lowercase", true)?,
+        }),
+        "Sequence" => Normalizer::Sequence(
+            array(value.get("normalizers").unwrap_or(&Value::Null), "normalizers")?.iter().map(normalizer).collect::<Result<_>>()?,
+        ),
+        "Precompiled" => {
+            return Err(Error::Unsupported(
+                "tokenizer.json uses the normalizer \"Precompiled\" (SentencePiece's character map), which this \
+                 build of tokkit does not support yet; it comes with tokkit's Unigram support"
+                    .into(),
+            ))
+        }
+        other => return Err(unsupported("normalizer", other)),
+    })
+}
+
+fn write_normalizer(n: &Normalizer) -> Value {
+    match n {
+        Normalizer::Unicode(form) => json!({ "type": match form {
+            UnicodeForm::Nfc => "NFC", UnicodeForm::Nfd => "NFD", UnicodeForm::Nfkc => "NFKC", UnicodeForm::Nfkd => "NFKD" } }),
+        Normalizer::Lowercase => json!({ "type": "Lowercase" }),
+        Normalizer::StripAccents => json!({ "type": "StripAccents" }),
+        Normalizer::Replace { pattern, content } => json!({ "type": "Replace", "pattern": write_pattern(pattern), "content": content }),
+        Normalizer::Prepend(prefix) => json!({ "type": "Prepend", "prepend": prefix }),
+        Normalizer::Strip { left, right } => json!({ "type": "Strip", "strip_left": left, "strip_right": right }),
+        Normalizer::Bert(b) => json!({ "type": "BertNormalizer", "clean_text": b.clean_text,
+            "handle_chinese_chars": b.handle_chinese_chars, "strip_accents": b.strip_accents, "lowercase": b.lowercase }),
+        Normalizer::Sequence(all) => json!({ "type": "Sequence", "normalizers": all.iter().map(write_normalizer).collect::<Vec<_>>() }),
+    }
+}
+
+// ---- pre-tokenizers -------------------------------------------------------------------
+
+fn behavior(value: &Value, default: Behavior) -> Result<Behavior> {
+    Ok(match value.get("behavior").and_then(Value::as_str) {
+        None => default,
+        Some("Removed") => Behavior::Removed,
+        Some("Isolated") => Behavior::Isolated,
+        Some("MergedWithPrevious") => Behavior::MergedWithPrevious,
+        Some("MergedWithNext") => Behavior::MergedWithNext,
+        Some("Contiguous") => Behavior::Contiguous,
+        Some(other) => return Err(bad(format!("unknown split behavior {other:?}"))),
+    })
+}
+
+fn behavior_name(b: Behavior) -> &'static str {
+    match b {
+        Behavior::Removed => "Removed",
+        Behavior::Isolated => "Isolated",
+        Behavior::MergedWithPrevious => "MergedWithPrevious",
+        Behavior::MergedWithNext => "MergedWithNext",
+        Behavior::Contiguous => "Contiguous",
+    }
+}
+
+/// Metaspace's scheme: `prepend_scheme`, or the older `add_prefix_space`.
+fn prepend_scheme(value: &Value) -> Result<PrependScheme> {
+    Ok(match value.get("prepend_scheme").and_then(Value::as_str) {
+        Some("always") => PrependScheme::Always,
+        Some("first") => PrependScheme::First,
+        Some("never") => PrependScheme::Never,
+        Some(other) => return Err(bad(format!("unknown prepend_scheme {other:?}"))),
+        None if flag(value, "add_prefix_space", true)? => PrependScheme::Always,
+        None => PrependScheme::Never,
+    })
+}
+
+fn scheme_name(s: PrependScheme) -> &'static str {
+    match s {
+        PrependScheme::Always => "always",
+        PrependScheme::First => "first",
+        PrependScheme::Never => "never",
+    }
+}
+
+fn pre_tokenizer(value: &Value) -> Result<PreTokenizer> {
+    Ok(match kind(value)? {
+        "ByteLevel" => PreTokenizer::ByteLevel {
+            add_prefix_space: flag(value, "add_prefix_space", true)?,
+            trim_offsets: flag(value, "trim_offsets", true)?,
+            use_regex: flag(value, "use_regex", true)?,
+        },
+        "Split" => PreTokenizer::Split {
+            pattern: pattern(value)?,
+            behavior: behavior(value, Behavior::Isolated)?,
+            invert: flag(value, "invert", false)?,
+        },
+        "Whitespace" => PreTokenizer::Whitespace,
+        "WhitespaceSplit" => PreTokenizer::WhitespaceSplit,
+        "Metaspace" => PreTokenizer::Metaspace {
+            replacement: single_char(value, "replacement")?,
+            prepend_scheme: prepend_scheme(value)?,
+            split: flag(value, "split", true)?,
+        },
+        "Digits" => PreTokenizer::Digits { individual_digits: flag(value, "individual_digits", false)? },
+        "Punctuation" => PreTokenizer::Punctuation { behavior: behavior(value, Behavior::Isolated)? },
+        "BertPreTokenizer" => PreTokenizer::Bert,
+        "Sequence" => PreTokenizer::Sequence(
+            array(value.get("pretokenizers").unwrap_or(&Value::Null), "pretokenizers")?.iter().map(pre_tokenizer).collect::<Result<_>>()?,
+        ),
+        other => return Err(unsupported("pre-tokenizer", other)),
+    })
+}
+
+fn write_pre_tokenizer(p: &PreTokenizer) -> Value {
+    match p {
+        PreTokenizer::ByteLevel { add_prefix_space, trim_offsets, use_regex } => json!({ "type": "ByteLevel",
+            "add_prefix_space": add_prefix_space, "trim_offsets": trim_offsets, "use_regex": use_regex }),
+        PreTokenizer::Split { pattern, behavior, invert } => json!({ "type": "Split", "pattern": write_pattern(pattern),
+            "behavior": behavior_name(*behavior), "invert": invert }),
+        PreTokenizer::Whitespace => json!({ "type": "Whitespace" }),
+        PreTokenizer::WhitespaceSplit => json!({ "type": "WhitespaceSplit" }),
+        PreTokenizer::Metaspace { replacement, prepend_scheme, split } => json!({ "type": "Metaspace",
+            "replacement": replacement.to_string(), "prepend_scheme": scheme_name(*prepend_scheme), "split": split }),
+        PreTokenizer::Digits { individual_digits } => json!({ "type": "Digits", "individual_digits": individual_digits }),
+        PreTokenizer::Punctuation { behavior } => json!({ "type": "Punctuation", "behavior": behavior_name(*behavior) }),
+        PreTokenizer::Bert => json!({ "type": "BertPreTokenizer" }),
+        PreTokenizer::Sequence(all) => json!({ "type": "Sequence", "pretokenizers": all.iter().map(write_pre_tokenizer).collect::<Vec<_>>() }),
+    }
+}
+
+// ---- models -------------------------------------------------------------------------
+
+fn vocab(value: &Value) -> Result<Vocab> {
+    let entries = object(value.get("vocab").unwrap_or(&Value::Null), "the model's vocab")?;
+    Vocab::new(entries.iter().map(|(token, id)| {
+        let id = id.as_u64().and_then(|id| u32::try_from(id).ok()).unwrap_or(u32::MAX);
+        (token.clone(), id)
+    }))
+}
+
+fn model(value: &Value, bytes: bool) -> Result<Model> {
+    // Files written by old versions of HF leave out the model's type.
+    let name = match value.get("type").and_then(Value::as_str) {
+        Some(name) => name,
+        None if value.get("merges").is_some() => "BPE",
+        None if value.get("max_input_chars_per_word").is_some() => "WordPiece",
+        None if value.get("vocab").is_some_and(Value::is_array) => "Unigram",
+        None => "WordLevel",
+    };
+    match name {
+        "BPE" => bpe(value, bytes),
+        "WordPiece" => Ok(Model::WordPiece(WordPiece::new(
+            vocab(value)?,
+            optional_string(value, "unk_token").unwrap_or_else(|| "[UNK]".into()),
+            optional_string(value, "continuing_subword_prefix").unwrap_or_else(|| "##".into()),
+            value.get("max_input_chars_per_word").and_then(Value::as_u64).unwrap_or(100) as usize,
+        )?)),
+        "WordLevel" => Ok(Model::WordLevel(WordLevel::new(vocab(value)?, optional_string(value, "unk_token").unwrap_or_else(|| "<unk>".into())))),
+        "Unigram" => Err(Error::Unsupported(
+            "tokenizer.json uses the model \"Unigram\", which this build of tokkit does not support yet; it comes \
+             with tokkit's Unigram support"
+                .into(),
+        )),
+        other => Err(unsupported("model", other)),
+    }
+}
+
+fn bpe(value: &Value, bytes: bool) -> Result<Model> {
+    if value.get("dropout").is_some_and(|d| !d.is_null()) {
+        return Err(Error::Unsupported("tokenizer.json sets BPE dropout, which tokkit does not apply (it makes ids random)".into()));
+    }
+    let vocab = vocab(value)?;
+    let mut merges = Vec::new();
+    for (i, merge) in array(value.get("merges").unwrap_or(&Value::Null), "the model's merges")?.iter().enumerate() {
+        let (left, right) = match merge {
+            Value::String(s) => {
+                let parts: Vec<&str> = s.split(' ').collect();
+                match parts.as_slice() {
+                    [l, r] => (l.to_string(), r.to_string()),
+                    _ => return Err(bad(format!("merge {i} {s:?} is not two tokens separated by a space"))),
+                }
+            }
+            Value::Array(pair) if pair.len() == 2 && pair.iter().all(Value::is_string) => {
+                (pair[0].as_str().unwrap_or_default().to_string(), pair[1].as_str().unwrap_or_default().to_string())
+            }
+            other => return Err(bad(format!("merge {i} is neither \"a b\" nor [\"a\", \"b\"]: {}", short(other)))),
+        };
+        let id = |t: &str| vocab.id(t).ok_or_else(|| bad(format!("merge {i} uses {t:?}, which is not in the vocabulary")));
+        merges.push((id(&left)?, id(&right)?));
+    }
+    let options = BpeOptions {
+        unk_token: optional_string(value, "unk_token"),
+        continuing_subword_prefix: optional_string(value, "continuing_subword_prefix"),
+        end_of_word_suffix: optional_string(value, "end_of_word_suffix"),
+        fuse_unk: flag(value, "fuse_unk", false)?,
+        byte_fallback: flag(value, "byte_fallback", false)?,
+        ignore_merges: flag(value, "ignore_merges", false)?,
+    };
+    if bytes {
+        if let Some(byte_bpe) = ByteBpe::from_spelled(&vocab, &merges, &options)? {
+            return Ok(Model::ByteBpe(Box::new(byte_bpe)));
+        }
+    }
+    Ok(Model::Bpe(Box::new(Bpe::new(vocab, merges, options)?)))
+}
+
+fn write_bpe(vocab: Vec<(String, u32)>, merges: Vec<(String, String)>, options: &BpeOptions) -> Value {
+    let vocab: Map<String, Value> = vocab.into_iter().map(|(t, id)| (t, json!(id))).collect();
+    let mut model = bpe_options(options);
+    model["vocab"] = Value::Object(vocab);
+    model["merges"] = merges.into_iter().map(|(l, r)| json!([l, r])).collect();
+    model
+}
+
+/// A BPE model's fields but its vocabulary and merges.
+fn bpe_options(options: &BpeOptions) -> Value {
+    json!({
+        "type": "BPE",
+        "dropout": null,
+        "unk_token": options.unk_token,
+        "continuing_subword_prefix": options.continuing_subword_prefix,
+        "end_of_word_suffix": options.end_of_word_suffix,
+        "fuse_unk": options.fuse_unk,
+        "byte_fallback": options.byte_fallback,
+        "ignore_merges": options.ignore_merges,
+    })
+}
+
+fn write_model(model: &Model) -> Value {
+    let tokens = |v: &Vocab| v.iter().map(|(t, id)| (t.to_string(), id)).collect::<Vec<_>>();
+    let vocab_map = |v: &Vocab| v.iter().map(|(t, id)| (t.to_string(), json!(id))).collect::<Map<String, Value>>();
+    match model {
+        Model::ByteBpe(bpe) => {
+            let vocab: Vec<(String, u32)> = (0..bpe.id_bound()).filter_map(|id| bpe.id_to_token(id).map(|t| (t, id))).collect();
+            let spell = |id: u32| bpe.id_to_token(id).unwrap_or_default();
+            let merges = bpe.merges().iter().map(|&(l, r)| (spell(l), spell(r))).collect();
+            write_bpe(vocab, merges, bpe.options())
+        }
+        Model::Bpe(bpe) => {
+            let name = |id: u32| bpe.vocab().token(id).unwrap_or_default().to_string();
+            let merges = bpe.merges().iter().map(|&(l, r)| (name(l), name(r))).collect();
+            write_bpe(tokens(bpe.vocab()), merges, bpe.options())
+        }
+        Model::WordPiece(wp) => json!({
+            "type": "WordPiece",
+            "unk_token": wp.unk_token(),
+            "continuing_subword_prefix": wp.prefix(),
+            "max_input_chars_per_word": wp.max_input_chars_per_word(),
+            "vocab": vocab_map(wp.vocab()),
+        }),
+        Model::WordLevel(wl) => json!({ "type": "WordLevel", "vocab": vocab_map(wl.vocab()), "unk_token": wl.unk_token() }),
+    }
+}
+
+// ---- added tokens -------------------------------------------------------------------
+
+/// An added token; as in HF, one that the model already has takes the model's id.
+fn added_token(value: &Value, model: &Model) -> Result<AddedToken> {
+    let content = string(value, "content")?;
+    let special = flag(value, "special", false)?;
+    let id = match model.token_to_id(&content) {
+        Some(id) => id,
+        None => u32::try_from(number(value, "id")?).map_err(|_| bad(format!("added token {content:?} has an id too large")))?,
+    };
+    Ok(AddedToken {
+        id,
+        content,
+        single_word: flag(value, "single_word", false)?,
+        lstrip: flag(value, "lstrip", false)?,
+        rstrip: flag(value, "rstrip", false)?,
+        normalized: flag(value, "normalized", !special)?,
+        special,
+    })
+}
+
+// ---- post-processors ----------------------------------------------------------------
+
+fn token_pair(value: &Value, key: &str) -> Result<(String, u32)> {
+    let pair = value.get(key).and_then(Value::as_array).filter(|p| p.len() == 2);
+    match pair.map(|p| (p[0].as_str(), p[1].as_u64())) {
+        Some((Some(token), Some(id))) => Ok((token.to_string(), id as u32)),
+        _ => Err(bad(format!("{key:?} should be [token, id] in {}", short(value)))),
+    }
+}
+
+fn template_pieces(value: &Value, key: &str) -> Result<Vec<TemplatePiece>> {
+    let mut pieces = Vec::new();
+    for piece in array(value.get(key).unwrap_or(&Value::Null), key)? {
+        if let Some(seq) = piece.get("Sequence") {
+            let second = match string(seq, "id")?.as_str() {
+                "A" => false,
+                "B" => true,
+                other => return Err(bad(format!("a template sequence must be A or B, not {other:?}"))),
+            };
+            pieces.push(TemplatePiece::Sequence { second, type_id: number(seq, "type_id")? as u32 });
+        } else if let Some(special) = piece.get("SpecialToken") {
+            pieces.push(TemplatePiece::Special { name: string(special, "id")?, type_id: number(special, "type_id")? as u32 });
+        } else {
+            return Err(bad(format!("unknown template piece {}", short(piece))));
+        }
+    }
+    Ok(pieces)
+}
+
+fn post_processor(value: &Value) -> Result<PostProcessor> {
+    Ok(match kind(value)? {
+        "TemplateProcessing" => {
+            let mut special_tokens = Vec::new();
+            for (name, token) in object(value.get("special_tokens").unwrap_or(&Value::Null), "special_tokens")? {
+                let ids = array(token.get("ids").unwrap_or(&Value::Null), "ids")?.iter().map(|i| i.as_u64().unwrap_or(0) as u32).collect();
+                let tokens = array(token.get("tokens").unwrap_or(&Value::Null), "tokens")?
+                    .iter()
+                    .map(|t| t.as_str().unwrap_or_default().to_string())
+                    .collect();
+                special_tokens.push(TemplateToken { name: name.clone(), ids, tokens });
+            }
+            PostProcessor::Template(Template { single: template_pieces(value, "single")?, pair: template_pieces(value, "pair")?, special_tokens })
+        }
+        "BertProcessing" => PostProcessor::Bert { sep: token_pair(value, "sep")?, cls: token_pair(value, "cls")? },
+        "RobertaProcessing" => PostProcessor::Roberta {
+            sep: token_pair(value, "sep")?,
+            cls: token_pair(value, "cls")?,
+            trim_offsets: flag(value, "trim_offsets", true)?,
+            add_prefix_space: flag(value, "add_prefix_space", true)?,
+        },
+        "ByteLevel" => PostProcessor::ByteLevel {
+            add_prefix_space: flag(value, "add_prefix_space", true)?,
+            trim_offsets: flag(value, "trim_offsets", true)?,
+            use_regex: flag(value, "use_regex", true)?,
+        },
+        "Sequence" => PostProcessor::Sequence(
+            array(value.get("processors").unwrap_or(&Value::Null), "processors")?.iter().map(post_processor).collect::<Result<_>>()?,
+        ),
+        other => return Err(unsupported("post-processor", other)),
+    })
+}
+
+fn write_template_pieces(pieces: &[TemplatePiece]) -> Value {
+    pieces
+        .iter()
+        .map(|p| match p {
+            TemplatePiece::Sequence { second, type_id } => json!({ "Sequence": { "id": if *second { "B" } else { "A" }, "type_id": type_id } }),
+            TemplatePiece::Special { name, type_id } => json!({ "SpecialToken": { "id": name, "type_id": type_id } }),
+        })
+        .collect()
+}
+
+fn write_post_processor(p: &PostProcessor) -> Value {
+    match p {
+        PostProcessor::Template(t) => {
+            let specials: Map<String, Value> = t
+                .special_tokens
+                .iter()
+                .map(|s| (s.name.clone(), json!({ "id": s.name, "ids": s.ids, "tokens": s.tokens })))
+                .collect();
+            json!({ "type": "TemplateProcessing", "single": write_template_pieces(&t.single),
+                "pair": write_template_pieces(&t.pair), "special_tokens": specials })
+        }
+        PostProcessor::Bert { sep, cls } => json!({ "type": "BertProcessing", "sep": [sep.0, sep.1], "cls": [cls.0, cls.1] }),
+        PostProcessor::Roberta { sep, cls, trim_offsets, add_prefix_space } => json!({ "type": "RobertaProcessing",
+            "sep": [sep.0, sep.1], "cls": [cls.0, cls.1], "trim_offsets": trim_offsets, "add_prefix_space": add_prefix_space }),
+        PostProcessor::ByteLevel { add_prefix_space, trim_offsets, use_regex } => json!({ "type": "ByteLevel",
+            "add_prefix_space": add_prefix_space, "trim_offsets": trim_offsets, "use_regex": use_regex }),
+        PostProcessor::Sequence(all) => json!({ "type": "Sequence", "processors": all.iter().map(write_post_processor).collect::<Vec<_>>() }),
+    }
+}
+
+// ---- decoders -----------------------------------------------------------------------
+
+fn decoder(value: &Value) -> Result<Decoder> {
+    Ok(match kind(value)? {
+        "ByteLevel" => Decoder::ByteLevel {
+            add_prefix_space: flag(value, "add_prefix_space", true)?,
+            trim_offsets: flag(value, "trim_offsets", true)?,
+            use_regex: flag(value, "use_regex", true)?,
+        },
+        "WordPiece" => Decoder::WordPiece {
+            prefix: optional_string(value, "prefix").unwrap_or_else(|| "##".into()),
+            cleanup: flag(value, "cleanup", true)?,
+        },
+        "Metaspace" => Decoder::Metaspace {
+            replacement: single_char(value, "replacement")?,
+            prepend_scheme: prepend_scheme(value)?,
+            split: flag(value, "split", true)?,
+        },
+        "BPEDecoder" => Decoder::Bpe { suffix: optional_string(value, "suffix").unwrap_or_else(|| "</w>".into()) },
+        "Replace" => Decoder::Replace { pattern: pattern(value)?, content: string(value, "content")? },
+        "ByteFallback" => Decoder::ByteFallback,
+        "Fuse" => Decoder::Fuse,
+        "Strip" => Decoder::Strip {
+            content: single_char(value, "content")?,
+            start: number(value, "start")? as usize,
+            stop: number(value, "stop")? as usize,
+        },
+        "Sequence" => Decoder::Sequence(
+            array(value.get("decoders").unwrap_or(&Value::Null), "decoders")?.iter().map(decoder).collect::<Result<_>>()?,
+        ),
+        other => return Err(unsupported("decoder", other)),
+    })
+}
+
+fn write_decoder(d: &Decoder) -> Value {
+    match d {
+        Decoder::ByteLevel { add_prefix_space, trim_offsets, use_regex } => json!({ "type": "ByteLevel",
+            "add_prefix_space": add_prefix_space, "trim_offsets": trim_offsets, "use_regex": use_regex }),
+        Decoder::WordPiece { prefix, cleanup } => json!({ "type": "WordPiece", "prefix": prefix, "cleanup": cleanup }),
+        Decoder::Metaspace { replacement, prepend_scheme, split } => json!({ "type": "Metaspace",
+            "replacement": replacement.to_string(), "prepend_scheme": scheme_name(*prepend_scheme), "split": split }),
+        Decoder::Bpe { suffix } => json!({ "type": "BPEDecoder", "suffix": suffix }),
+        Decoder::Replace { pattern, content } => json!({ "type": "Replace", "pattern": write_pattern(pattern), "content": content }),
+        Decoder::ByteFallback => json!({ "type": "ByteFallback" }),
+        Decoder::Fuse => json!({ "type": "Fuse" }),
+        Decoder::Strip { content, start, stop } => json!({ "type": "Strip", "content": content.to_string(), "start": start, "stop": stop }),
+        Decoder::Sequence(all) => json!({ "type": "Sequence", "decoders": all.iter().map(write_decoder).collect::<Vec<_>>() }),
+    }
+}
+
+// ---- the document -------------------------------------------------------------------
+
+/// The tokenizer.json document for a pipeline.
+pub fn write(pipeline: &Pipeline) -> String {
+    let mut added: Vec<&AddedToken> = pipeline.added().tokens().iter().collect();
+    added.sort_by_key(|t| t.id);
+    let added: Vec<Value> = added
+        .iter()
+        .map(|t| json!({ "id": t.id, "content": t.content, "single_word": t.single_word, "lstrip": t.lstrip,
+            "rstrip": t.rstrip, "normalized": t.normalized, "special": t.special }))
+        .collect();
+    let document = json!({
+        "version": "1.0",
+        "truncation": null,
+        "padding": null,
+        "added_tokens": added,
+        "normalizer": pipeline.normalizer().map(write_normalizer),
+        "pre_tokenizer": pipeline.pre_tokenizer().map(write_pre_tokenizer),
+        "post_processor": pipeline.post_processor().map(write_post_processor),
+        "decoder": pipeline.decoder().map(write_decoder),
+        "model": write_model(pipeline.model()),
+    });
+    serde_json::to_string_pretty(&document).expect("a JSON value always serializes")
+}
+
+/// Each stage of a pipeline as tokenizer.json writes it, the model without its vocabulary
+/// and merges ("none" for a stage it does not have).
+pub fn describe(pipeline: &Pipeline) -> Vec<(&'static str, String)> {
+    let show = |v: Option<Value>| v.map_or_else(|| "none".to_string(), |v| v.to_string());
+    let model = match pipeline.model() {
+        Model::ByteBpe(bpe) => bpe_options(bpe.options()),
+        Model::Bpe(bpe) => bpe_options(bpe.options()),
+        Model::WordPiece(wp) => json!({ "type": "WordPiece", "unk_token": wp.unk_token(),
+            "continuing_subword_prefix": wp.prefix(), "max_input_chars_per_word": wp.max_input_chars_per_word() }),
+        Model::WordLevel(wl) => json!({ "type": "WordLevel", "unk_token": wl.unk_token() }),
+    };
+    vec![
+        ("normalizer", show(pipeline.normalizer().map(write_normalizer))),
+        ("pre-tokenizer", show(pipeline.pre_tokenizer().map(write_pre_tokenizer))),
+        ("model", model.to_string()),
+        ("post-processor", show(pipeline.post_processor().map(write_post_processor))),
+        ("decoder", show(pipeline.decoder().map(write_decoder))),
+    ]
+}

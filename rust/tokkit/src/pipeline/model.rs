@@ -1,0 +1,311 @@
+//! The model of a pipeline: what turns one piece into token ids. One arm per kind of
+//! model; a new kind (Unigram) is one more arm here and in each `match` below.
+//!
+//! Every model reports, with each token, its span in the piece, in HF's coordinates: byte
+//! offsets into the piece's text (for a piece of bytes, into its spelling in the byte
+//! alphabet, which `tokenize` maps back to bytes). Models that drop characters they cannot
+//! represent (HF's BPE without an unknown token) count only the bytes they keep, as HF
+//! does, so later spans shift; tokkit reports the same shifted spans.
+
+use super::bpe::{Bpe, ByteBpe};
+use super::pre_tokenizers::Text;
+use super::word_level::WordLevel;
+use super::wordpiece::WordPiece;
+use crate::error::{Error, Result};
+use rustc_hash::FxHashMap;
+use std::borrow::Cow;
+
+#[derive(Clone, Debug)]
+pub enum Model {
+    /// BPE over bytes (under a ByteLevel pre-tokenizer): the fast byte-level engine.
+    ByteBpe(Box<ByteBpe>),
+    /// BPE over characters, with byte fallback, unknown token, prefix and suffix.
+    Bpe(Box<Bpe>),
+    WordPiece(WordPiece),
+    WordLevel(WordLevel),
+}
+
+/// What a model keeps between the pieces of one call (or one batch worker): a cache of
+/// the ids of pieces it has merged, and scratch space.
+#[derive(Default)]
+pub struct Scratch {
+    pub cache: WordCache,
+    pub parts: Vec<crate::bpe::encode::Part>,
+    pub lens: Vec<u32>,
+    pub text: String,
+}
+
+impl Scratch {
+    /// Lets go of buffers a very long piece grew, since scratch space outlives the call.
+    pub fn trim(&mut self) {
+        const KEEP: usize = 1 << 16;
+        if self.parts.capacity() > KEEP {
+            self.parts = Vec::new();
+        }
+        if self.lens.capacity() > KEEP {
+            self.lens = Vec::new();
+        }
+        if self.text.capacity() > KEEP {
+            self.text = String::new();
+        }
+    }
+}
+
+impl Model {
+    /// The token that stands for what the model cannot represent, if it has one.
+    pub fn unk_token(&self) -> Option<&str> {
+        match self {
+            Model::ByteBpe(bpe) => bpe.options().unk_token.as_deref(),
+            Model::Bpe(bpe) => bpe.options().unk_token.as_deref(),
+            Model::WordPiece(model) => Some(model.unk_token()),
+            Model::WordLevel(model) => Some(model.unk_token()),
+        }
+    }
+
+    /// HF's name for the model type.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Model::ByteBpe(_) | Model::Bpe(_) => "BPE",
+            Model::WordPiece(_) => "WordPiece",
+            Model::WordLevel(_) => "WordLevel",
+        }
+    }
+
+    /// Appends the ids of `text` to `ids` and, if asked, each token's span in the piece.
+    pub fn tokenize(&self, text: Text<'_>, scratch: &mut Scratch, ids: &mut Vec<u32>, spans: Option<&mut Vec<(usize, usize)>>) -> Result<()> {
+        match (self, text) {
+            (Model::ByteBpe(bpe), Text::Bytes(bytes)) => {
+                bpe.tokenize(bytes, scratch, ids, spans);
+                Ok(())
+            }
+            (Model::ByteBpe(_), Text::Chars(_)) => unreachable!("a ByteBpe model is built only under ByteLevel"),
+            (_, Text::Chars(s)) => self.tokenize_chars(s, scratch, ids, spans),
+            (_, Text::Bytes(bytes)) => {
+                // Models of characters see the spelling of the bytes, whose k-th character
+                // is byte k: spans map back through that.
+                let spelled = super::byte_alphabet::spell(bytes);
+                let first = spans.as_ref().map_or(0, |s| s.len());
+                let mut spans = spans;
+                self.tokenize_chars(&spelled, scratch, ids, spans.as_deref_mut())?;
+                if let Some(spans) = spans {
+                    let byte_of = char_indices_by_byte(&spelled);
+                    for span in &mut spans[first..] {
+                        *span = (byte_of[span.0.min(spelled.len())], byte_of[span.1.min(spelled.len())]);
+                    }
+                }
+                Ok(())
+            }
+        }
+    }
+
+    fn tokenize_chars(&self, text: &str, scratch: &mut Scratch, ids: &mut Vec<u32>, spans: Option<&mut Vec<(usize, usize)>>) -> Result<()> {
+        match self {
+            Model::ByteBpe(_) => unreachable!("handled by tokenize"),
+            Model::Bpe(bpe) => {
+                bpe.tokenize(text, scratch, ids, spans);
+                Ok(())
+            }
+            Model::WordPiece(wp) => {
+                wp.tokenize(text, &mut scratch.text, ids, spans);
+                Ok(())
+            }
+            Model::WordLevel(wl) => wl.tokenize(text, ids, spans),
+        }
+    }
+
+    pub fn token_to_id(&self, token: &str) -> Option<u32> {
+        match self {
+            Model::ByteBpe(bpe) => bpe.token_to_id(token),
+            Model::Bpe(bpe) => bpe.vocab().id(token),
+            Model::WordPiece(wp) => wp.vocab().id(token),
+            Model::WordLevel(wl) => wl.vocab().id(token),
+        }
+    }
+
+    pub fn id_to_token(&self, id: u32) -> Option<Cow<'_, str>> {
+        match self {
+            Model::ByteBpe(bpe) => bpe.id_to_token(id).map(Cow::Owned),
+            Model::Bpe(bpe) => bpe.vocab().token(id).map(Cow::Borrowed),
+            Model::WordPiece(wp) => wp.vocab().token(id).map(Cow::Borrowed),
+            Model::WordLevel(wl) => wl.vocab().token(id).map(Cow::Borrowed),
+        }
+    }
+
+    /// How many tokens the model has (HF's `get_vocab_size` without added tokens).
+    pub fn vocab_size(&self) -> usize {
+        match self {
+            Model::ByteBpe(bpe) => bpe.vocab_size(),
+            Model::Bpe(bpe) => bpe.vocab().len(),
+            Model::WordPiece(wp) => wp.vocab().len(),
+            Model::WordLevel(wl) => wl.vocab().len(),
+        }
+    }
+
+    /// One past the largest id.
+    pub fn id_bound(&self) -> u32 {
+        match self {
+            Model::ByteBpe(bpe) => bpe.id_bound(),
+            Model::Bpe(bpe) => bpe.vocab().id_bound(),
+            Model::WordPiece(wp) => wp.vocab().id_bound(),
+            Model::WordLevel(wl) => wl.vocab().id_bound(),
+        }
+    }
+}
+
+/// For each byte offset into `text` (and its end), the index of the character it is in.
+fn char_indices_by_byte(text: &str) -> Vec<usize> {
+    let mut byte_of = vec![0; text.len() + 1];
+    let mut k = 0;
+    for (i, c) in text.char_indices() {
+        byte_of[i..i + c.len_utf8()].fill(k);
+        k += 1;
+    }
+    byte_of[text.len()] = k;
+    byte_of
+}
+
+/// Token strings ↔ ids, for the models whose tokens are text.
+#[derive(Clone, Debug, Default)]
+pub struct Vocab {
+    ids: FxHashMap<String, u32>,
+    tokens: Vec<Option<String>>,
+}
+
+impl Vocab {
+    /// A vocabulary from (token, id) pairs; a token or an id given twice is an error.
+    pub fn new(entries: impl IntoIterator<Item = (String, u32)>) -> Result<Vocab> {
+        let mut vocab = Vocab::default();
+        for (token, id) in entries {
+            let slot = id as usize;
+            if slot >= vocab.tokens.len() {
+                vocab.tokens.resize(slot + 1, None);
+            }
+            if let Some(other) = &vocab.tokens[slot] {
+                return Err(Error::BadVocabulary(format!(
+                    "the vocabulary gives id {id} to both {other:?} and {token:?}; every id must be unique"
+                )));
+            }
+            if vocab.ids.insert(token.clone(), id).is_some() {
+                return Err(Error::BadVocabulary(format!("the vocabulary has {token:?} twice")));
+            }
+            vocab.tokens[slot] = Some(token);
+        }
+        Ok(vocab)
+    }
+
+    pub fn id(&self, token: &str) -> Option<u32> {
+        self.ids.get(token).copied()
+    }
+
+    pub fn token(&self, id: u32) -> Option<&str> {
+        self.tokens.get(id as usize).and_then(|t| t.as_deref())
+    }
+
+    pub fn len(&self) -> usize {
+        self.ids.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.ids.is_empty()
+    }
+
+    pub fn id_bound(&self) -> u32 {
+        self.tokens.len() as u32
+    }
+
+    /// (token, id) in id order.
+    pub fn iter(&self) -> impl Iterator<Item = (&str, u32)> {
+        self.tokens.iter().enumerate().filter_map(|(id, t)| t.as_deref().map(|t| (t, id as u32)))
+    }
+
+    /// The id of a token the model needs (its unknown token), or an error naming it.
+    pub fn required(&self, token: &str, role: &str) -> Result<u32> {
+        self.id(token).ok_or_else(|| {
+            Error::BadVocabulary(format!("the {role} {token:?} is not in the vocabulary; add it, or name a token that is"))
+        })
+    }
+}
+
+/// The ids (and span lengths) of pieces already encoded, so a repeated word costs one
+/// lookup. Merging is a pure function of the piece, so the cache never changes an id; it
+/// is emptied when it holds `CACHE_MAX_IDS` ids, so its memory stays bounded. Words of up
+/// to 16 bytes (nearly all) are keyed, one table per length, by a u128 read straight from
+/// their bytes (the first and last 8, overlapping: injective within one length), so a
+/// lookup follows no pointer and calls no memcmp.
+#[derive(Default)]
+pub struct WordCache {
+    short: [FxHashMap<u128, (u32, u32)>; 17],
+    long: FxHashMap<Box<[u8]>, (u32, u32)>,
+    ids: Vec<u32>,
+    lens: Vec<u32>,
+}
+
+const CACHE_MAX_IDS: usize = 1 << 18;
+const CACHE_MAX_WORD: usize = 1 << 10;
+
+#[inline(always)]
+fn short_key(word: &[u8]) -> u128 {
+    let n = word.len();
+    let u64_at = |i: usize| u64::from_le_bytes(word[i..i + 8].try_into().expect("8 bytes")) as u128;
+    let u32_at = |i: usize| u32::from_le_bytes(word[i..i + 4].try_into().expect("4 bytes")) as u128;
+    match n {
+        8..=16 => u64_at(0) | u64_at(n - 8) << 64,
+        4..=7 => u32_at(0) | u32_at(n - 4) << 32,
+        _ => word.iter().enumerate().fold(0, |key, (i, &b)| key | (b as u128) << (8 * i)),
+    }
+}
+
+impl WordCache {
+    /// The ids and span lengths cached for `word`.
+    #[inline]
+    pub fn get(&self, word: &[u8]) -> Option<(&[u32], &[u32])> {
+        let &(start, len) = match self.short.get(word.len()) {
+            Some(table) => table.get(&short_key(word))?,
+            None => self.long.get(word)?,
+        };
+        let range = start as usize..(start + len) as usize;
+        Some((&self.ids[range.clone()], self.lens.get(range).unwrap_or(&[])))
+    }
+
+    /// Caches `word`'s ids and (optional) span lengths, unless the word is so long that it
+    /// is unlikely to come back (the cache outlives the call).
+    pub fn put(&mut self, word: &[u8], ids: &[u32], lens: &[u32]) {
+        if word.len() > CACHE_MAX_WORD {
+            return;
+        }
+        if self.ids.len() >= CACHE_MAX_IDS {
+            self.short.iter_mut().for_each(FxHashMap::clear);
+            self.long.clear();
+            self.ids.clear();
+            self.lens.clear();
+        }
+        let entry = (self.ids.len() as u32, ids.len() as u32);
+        self.ids.extend_from_slice(ids);
+        self.lens.extend_from_slice(lens);
+        match self.short.get_mut(word.len()) {
+            Some(table) => table.insert(short_key(word), entry),
+            None => self.long.insert(word.into(), entry),
+        };
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cache_keeps_distinct_words_apart() {
+        let mut words = std::collections::BTreeSet::new();
+        for n in 1..=20 {
+            let run = "a".repeat(n - 1);
+            words.extend(["b".repeat(n), format!("{run}a"), format!("{run}c"), format!("c{run}")]);
+        }
+        let mut cache = WordCache::default();
+        for (i, w) in words.iter().enumerate() {
+            cache.put(w.as_bytes(), &[i as u32], &[1]);
+        }
+        for (i, w) in words.iter().enumerate() {
+            assert_eq!(cache.get(w.as_bytes()).unwrap().0, &[i as u32], "{w}");
+        }
+    }
+}
