@@ -36,6 +36,8 @@ def scratch(tmp_path, monkeypatch):
     shutil.copy(tiktoken / "cl100k_base.tiktoken", tmp_path / "cl100k_base.tiktoken")
     shutil.copy(tiktoken / "o200k_base.tiktoken", tmp_path / "my.tiktoken")
     shutil.copy(data_path("vocab", "spm", "sentencepiece_test_model.model"), tmp_path / "spiece.model")
+    (tmp_path / "bert").mkdir()
+    shutil.copy(data_path("vocab", "hf", "bert-base-uncased", "tokenizer.json"), tmp_path / "bert" / "tokenizer.json")
     text = data_path("corpora", "mono", "tinyshakespeare.txt").read_text(encoding="utf-8")
     (tmp_path / "corpus").mkdir()
     for i in range(3):
@@ -99,6 +101,9 @@ def test_shell_examples_run(scratch):
     commands = [line.split("#")[0].strip() for body in blocks("sh") for line in body.splitlines()]
     commands = [c for c in commands if c.startswith("tokkit ")]
     assert commands, "the README shows no tokkit commands"
+    assert "tokkit demo" in commands
+    # The full demo takes minutes; test_cli runs the same steps smaller and checks its report.
+    commands = [c for c in commands if c != "tokkit demo"]
     for command in commands:
         done = subprocess.run([sys.executable, "-m", "tokkit", *shlex_split(command)[1:]], capture_output=True,
                               text=True, env=env, cwd=scratch, timeout=600)
