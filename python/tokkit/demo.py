@@ -119,7 +119,7 @@ def train_tokenizers(texts: dict, vocab_size: int) -> dict:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", UserWarning)  # a small corpus may not fill the vocabulary
             tok = train()
-        tok.name = f"{strategy}-{vocab_size}"
+        tok.name = strategy if strategy == "char" else f"{strategy}-{vocab_size}"
         trained[strategy] = tok
         bar.update(1)
     bar.close()
