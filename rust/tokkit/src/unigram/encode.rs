@@ -357,8 +357,8 @@ fn best_f32(model: &PieceModel, edges: &[Edge], n: usize, base: f32, best: &mut 
 }
 
 /// The exact (double-precision) best path over the edges of an `n`-byte text from 0,
-/// pushed onto `path` as edge indices; returns the smallest best-to-second gap at any
-/// offset and the largest score magnitude.
+/// pushed onto `path` as edge indices; returns the smallest best-to-second gap at the
+/// offsets the path passes through and the largest score magnitude.
 fn best_f64(model: &PieceModel, edges: &[Edge], n: usize, best: &mut Vec<(f64, f64, u32)>, path: &mut Vec<u32>) -> (f64, f64) {
     best.clear();
     best.resize(n + 1, (0.0, f64::NEG_INFINITY, NONE));
@@ -383,7 +383,9 @@ fn best_f64(model: &PieceModel, edges: &[Edge], n: usize, best: &mut Vec<(f64, f
         end = edges[e as usize].start as usize;
     }
     path[first..].reverse();
-    let gap = best[1..].iter().filter(|node| node.2 != NONE).map(|node| node.0 - node.1).fold(f64::INFINITY, f64::min);
+    // Only the choices at the nodes the path passes through decide it: elsewhere a near tie
+    // changes which prefix a node keeps, not (beyond rounding) the score it passes on.
+    let gap = path[first..].iter().map(|&e| best[edges[e as usize].end as usize]).map(|node| node.0 - node.1).fold(f64::INFINITY, f64::min);
     (gap, reach)
 }
 
