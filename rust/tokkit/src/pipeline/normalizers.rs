@@ -160,6 +160,8 @@ impl BertNormalizer {
 #[derive(Clone, Debug)]
 pub struct Precompiled {
     map: CharsMap,
+    /// ASCII characters no rule rewrites.
+    plain: [bool; 128],
 }
 
 impl Precompiled {
@@ -171,7 +173,8 @@ impl Precompiled {
                     .into(),
             ));
         }
-        Ok(Precompiled { map })
+        let plain = std::array::from_fn(|b| map.shortest(&[b as u8]).is_none());
+        Ok(Precompiled { map, plain })
     }
 
     pub fn map(&self) -> &CharsMap {
@@ -185,8 +188,38 @@ impl Precompiled {
     }
 
     /// Calls `step` on each stretch of text the map rewrites and each character it keeps.
+    ///
+    /// Between two ASCII characters there is always a cluster boundary, but inside "\r\n",
+    /// and what follows such a boundary is clustered alike whatever came before it, since
+    /// no ASCII character is a prepended mark, a regional indicator or an emoji. So an ASCII
+    /// character followed by one is a cluster on its own, found without the segmenter, and
+    /// the segmenter runs only on the stretches between such pairs.
     #[inline]
     fn walk<'t>(&'t self, text: &'t str, mut step: impl FnMut(Step<'t>)) {
+        let bytes = text.as_bytes();
+        let ascii_pair = |i: usize| bytes[i].is_ascii() && bytes[i + 1].is_ascii() && &bytes[i..i + 2] != b"\r\n";
+        let mut pos = 0;
+        while pos < bytes.len() {
+            let byte = bytes[pos];
+            if byte.is_ascii() && (pos + 1 == bytes.len() || ascii_pair(pos)) {
+                let old = &text[pos..pos + 1];
+                step(match self.plain[byte as usize] {
+                    true => Step::Keep(byte as char),
+                    false => self.rule(old).map_or(Step::Keep(byte as char), |new| Step::Replace(old, new)),
+                });
+                pos += 1;
+                continue;
+            }
+            let mut end = pos + 1;
+            while end < bytes.len() && !(ascii_pair(end - 1)) {
+                end += 1;
+            }
+            self.walk_clusters(&text[pos..end], &mut step);
+            pos = end;
+        }
+    }
+
+    fn walk_clusters<'t>(&'t self, text: &'t str, step: &mut impl FnMut(Step<'t>)) {
         for cluster in text.graphemes(true) {
             if cluster.len() < 6 {
                 if let Some(new) = self.rule(cluster) {
@@ -366,6 +399,25 @@ mod tests {
         let n = run(&map, "\u{b}ab");
         assert_eq!(n.text(), "ab");
         assert_eq!(n.alignments().unwrap(), &[(0, 1), (1, 2)]);
+    }
+
+    #[test]
+    fn precompiled_ascii_shortcut_clusters_as_the_segmenter_does() {
+        let map = precompiled(&[("\r", " "), ("\u{600}1", "X"), ("e\u{301}", "é"), ("🇫🇷", "F")]);
+        let steps = |walk: &dyn Fn(&mut dyn FnMut(Step<'_>))| {
+            let mut out = Vec::new();
+            walk(&mut |step| out.push(match step {
+                Step::Replace(old, new) => format!("{old}>{new}"),
+                Step::Keep(c) => c.to_string(),
+            }));
+            out
+        };
+        // CR LF, a prepended mark before a digit, an accent after a letter, flags in pairs.
+        for text in ["a\r\nb\r\r", "ab\u{600}1c", "xe\u{301}y", "🇫🇷🇫🇷🇫a", "", "ab", "é"] {
+            let shortcut = steps(&|step| map.walk(text, |s| step(s)));
+            let segmenter = steps(&|step| map.walk_clusters(text, &mut |s| step(s)));
+            assert_eq!(shortcut, segmenter, "{text:?}");
+        }
     }
 
     #[test]

@@ -314,20 +314,35 @@ fn byte_level(piece: Piece<'_>, use_regex: bool, emit: &mut Emit<'_>) -> Result<
 
 fn metaspace(piece: Piece<'_>, replacement: char, scheme: PrependScheme, cut: bool, emit: &mut Emit<'_>) -> Result<()> {
     let Text::Chars(text) = piece.text else { unreachable!("checked when built") };
+    let prepend = match scheme {
+        PrependScheme::Always => true,
+        PrependScheme::First => piece.base == 0,
+        PrependScheme::Never => false,
+    } && !text.is_empty()
+        && !text.starts_with([' ', replacement]);
+    if piece.align.is_none() {
+        // Without offsets to keep, the rewritten text is written out at once.
+        let mut rewritten = String::with_capacity(text.len() + replacement.len_utf8());
+        if prepend {
+            rewritten.push(replacement);
+        }
+        rewritten.extend(text.chars().map(|c| if c == ' ' { replacement } else { c }));
+        let whole = Piece { text: Text::Chars(&rewritten), align: None, base: piece.base };
+        return metaspace_split(whole, replacement, cut, emit);
+    }
     let mut owned = piece.owned(text);
     let spaces: Vec<(usize, usize)> = text.match_indices(' ').map(|(i, _)| (i, i + 1)).collect();
     let mut buffer = [0u8; 4];
     let spelled: &str = replacement.encode_utf8(&mut buffer);
     owned.replace(&spaces, spelled);
-    let prepend = match scheme {
-        PrependScheme::Always => true,
-        PrependScheme::First => owned.base() == 0,
-        PrependScheme::Never => false,
-    };
-    if prepend && !owned.text().starts_with(replacement) {
+    if prepend {
         owned.prepend(spelled);
     }
-    let whole = Piece::whole(&owned);
+    metaspace_split(Piece::whole(&owned), replacement, cut, emit)
+}
+
+/// Cuts Metaspace's rewritten piece before each replacement character, if asked to.
+fn metaspace_split(whole: Piece<'_>, replacement: char, cut: bool, emit: &mut Emit<'_>) -> Result<()> {
     if cut {
         split(whole, Finder::Class(Class::Is(replacement)), Behavior::MergedWithNext, false, emit)
     } else if whole.text.is_empty() {
