@@ -312,6 +312,9 @@ fn byte_level(piece: Piece<'_>, use_regex: bool, emit: &mut Emit<'_>) -> Result<
     outcome
 }
 
+/// Metaspace's rewrite, in one pass: each space becomes the replacement (with the space's
+/// range), and a replacement is put in front (with the first character's range, as HF's
+/// prepend aligns it) unless the piece is empty or already starts with one.
 fn metaspace(piece: Piece<'_>, replacement: char, scheme: PrependScheme, cut: bool, emit: &mut Emit<'_>) -> Result<()> {
     let Text::Chars(text) = piece.text else { unreachable!("checked when built") };
     let prepend = match scheme {
@@ -320,25 +323,24 @@ fn metaspace(piece: Piece<'_>, replacement: char, scheme: PrependScheme, cut: bo
         PrependScheme::Never => false,
     } && !text.is_empty()
         && !text.starts_with([' ', replacement]);
-    if piece.align.is_none() {
-        // Without offsets to keep, the rewritten text is written out at once.
-        let mut rewritten = String::with_capacity(text.len() + replacement.len_utf8());
-        if prepend {
-            rewritten.push(replacement);
-        }
-        rewritten.extend(text.chars().map(|c| if c == ' ' { replacement } else { c }));
-        let whole = Piece { text: Text::Chars(&rewritten), align: None, base: piece.base };
-        return metaspace_split(whole, replacement, cut, emit);
-    }
-    let mut owned = piece.owned(text);
-    let spaces: Vec<(usize, usize)> = text.match_indices(' ').map(|(i, _)| (i, i + 1)).collect();
-    let mut buffer = [0u8; 4];
-    let spelled: &str = replacement.encode_utf8(&mut buffer);
-    owned.replace(&spaces, spelled);
+    let width = replacement.len_utf8();
+    let mut rewritten = String::with_capacity(text.len() + width);
+    let mut align = piece.align.map(|a| Vec::with_capacity(a.len() + width));
     if prepend {
-        owned.prepend(spelled);
+        rewritten.push(replacement);
+        if let (Some(new), Some(old)) = (align.as_mut(), piece.align) {
+            new.extend(std::iter::repeat_n(old[0], width));
+        }
     }
-    metaspace_split(Piece::whole(&owned), replacement, cut, emit)
+    for (i, c) in text.char_indices() {
+        let c = if c == ' ' { replacement } else { c };
+        rewritten.push(c);
+        if let (Some(new), Some(old)) = (align.as_mut(), piece.align) {
+            new.extend(std::iter::repeat_n(old[i], c.len_utf8()));
+        }
+    }
+    let whole = Piece { text: Text::Chars(&rewritten), align: align.as_deref(), base: piece.base };
+    metaspace_split(whole, replacement, cut, emit)
 }
 
 /// Cuts Metaspace's rewritten piece before each replacement character, if asked to.
