@@ -603,8 +603,17 @@ pub fn write(pipeline: &Pipeline) -> String {
     serde_json::to_string_pretty(&document).expect("a JSON value always serializes")
 }
 
+/// A normalizer as tokenizer.json writes it, but a character map only by its size.
+fn describe_normalizer(n: &Normalizer) -> Value {
+    match n {
+        Normalizer::Precompiled(p) => json!({ "type": "Precompiled", "precompiled_charsmap": format!("({} bytes)", p.map().blob().len()) }),
+        Normalizer::Sequence(all) => json!({ "type": "Sequence", "normalizers": all.iter().map(describe_normalizer).collect::<Vec<_>>() }),
+        other => write_normalizer(other),
+    }
+}
+
 /// Each stage of a pipeline as tokenizer.json writes it, the model without its vocabulary
-/// and merges ("none" for a stage it does not have).
+/// and merges, a character map by its size ("none" for a stage it does not have).
 pub fn describe(pipeline: &Pipeline) -> Vec<(&'static str, String)> {
     let show = |v: Option<Value>| v.map_or_else(|| "none".to_string(), |v| v.to_string());
     let model = match pipeline.model() {
@@ -616,10 +625,52 @@ pub fn describe(pipeline: &Pipeline) -> Vec<(&'static str, String)> {
         Model::Unigram(unigram) => unigram_options(unigram),
     };
     vec![
-        ("normalizer", show(pipeline.normalizer().map(write_normalizer))),
+        ("normalizer", show(pipeline.normalizer().map(describe_normalizer))),
         ("pre-tokenizer", show(pipeline.pre_tokenizer().map(write_pre_tokenizer))),
         ("model", model.to_string()),
         ("post-processor", show(pipeline.post_processor().map(write_post_processor))),
         ("decoder", show(pipeline.decoder().map(write_decoder))),
     ]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::pipeline::{Detail, Pipeline};
+
+    /// A t5-like document: an old untyped Unigram model, a Precompiled map ("ｘ" → "x").
+    fn document() -> String {
+        let trie = crate::double_array::DoubleArray::build(&[("ｘ".as_bytes(), 0)]).unwrap();
+        let mut blob = ((trie.units().len() * 4) as u32).to_le_bytes().to_vec();
+        trie.units().iter().for_each(|unit| blob.extend_from_slice(&unit.to_le_bytes()));
+        blob.extend_from_slice(b"x\0");
+        json!({
+            "version": "1.0", "truncation": null, "padding": null, "added_tokens": [],
+            "normalizer": { "type": "Precompiled", "precompiled_charsmap": BASE64.encode(&blob) },
+            "pre_tokenizer": { "type": "Metaspace", "replacement": "▁", "add_prefix_space": true },
+            "post_processor": null,
+            "decoder": { "type": "Metaspace", "replacement": "▁", "add_prefix_space": true },
+            "model": { "unk_id": 0, "vocab": [["<unk>", 0.0], ["▁", -2.5], ["x", -1.25], ["▁x", -3.0000000000000004]] },
+        })
+        .to_string()
+    }
+
+    fn ids(pipeline: &Pipeline, text: &str) -> Vec<u32> {
+        pipeline.encode(text, None, &crate::special::SpecialSet::All, &crate::special::SpecialSet::none(), false, Detail::Ids).unwrap().ids
+    }
+
+    #[test]
+    fn an_untyped_list_of_pieces_and_scores_reads_as_unigram_and_writes_back_typed() {
+        let pipeline = read(&document()).unwrap();
+        assert_eq!(pipeline.model().name(), "Unigram");
+        // "ｘｘ" normalizes to "xx": ▁x + x (−4.25) beats ▁ + x + x (−5).
+        assert_eq!(ids(&pipeline, "ｘｘ"), vec![3, 2]);
+        let written: Value = serde_json::from_str(&write(&pipeline)).unwrap();
+        assert_eq!(written["model"]["type"], "Unigram");
+        assert_eq!(written["model"]["vocab"][3], json!(["▁x", -3.0000000000000004]));
+        let again = read(&written.to_string()).unwrap();
+        assert_eq!(ids(&again, "ｘｘ ｘ"), ids(&pipeline, "ｘｘ ｘ"));
+        let (stage, normalizer) = &describe(&again)[0];
+        assert_eq!((*stage, normalizer.contains(" bytes)")), ("normalizer", true));
+    }
 }

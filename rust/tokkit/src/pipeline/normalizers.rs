@@ -401,21 +401,24 @@ mod tests {
         assert_eq!(n.alignments().unwrap(), &[(0, 1), (1, 2)]);
     }
 
+    /// Writes down each step of a walk.
+    fn record(out: &mut Vec<String>) -> impl FnMut(Step<'_>) + '_ {
+        move |step| {
+            out.push(match step {
+                Step::Replace(old, new) => format!("{old}>{new}"),
+                Step::Keep(c) => c.to_string(),
+            })
+        }
+    }
+
     #[test]
     fn precompiled_ascii_shortcut_clusters_as_the_segmenter_does() {
         let map = precompiled(&[("\r", " "), ("\u{600}1", "X"), ("e\u{301}", "é"), ("🇫🇷", "F")]);
-        let steps = |walk: &dyn Fn(&mut dyn FnMut(Step<'_>))| {
-            let mut out = Vec::new();
-            walk(&mut |step| out.push(match step {
-                Step::Replace(old, new) => format!("{old}>{new}"),
-                Step::Keep(c) => c.to_string(),
-            }));
-            out
-        };
         // CR LF, a prepended mark before a digit, an accent after a letter, flags in pairs.
         for text in ["a\r\nb\r\r", "ab\u{600}1c", "xe\u{301}y", "🇫🇷🇫🇷🇫a", "", "ab", "é"] {
-            let shortcut = steps(&|step| map.walk(text, |s| step(s)));
-            let segmenter = steps(&|step| map.walk_clusters(text, &mut |s| step(s)));
+            let (mut shortcut, mut segmenter) = (Vec::new(), Vec::new());
+            map.walk(text, record(&mut shortcut));
+            map.walk_clusters(text, &mut record(&mut segmenter));
             assert_eq!(shortcut, segmenter, "{text:?}");
         }
     }
