@@ -4,9 +4,9 @@
 //! - Every entry of the vocabulary is a piece the lattice may use, special ones too (a
 //!   literal `<unk>` or `<0x41>` in the text is that piece), scored in double precision
 //!   as the file gives it; path scores are double-precision sums from 0 for each piece.
-//! - A character no one-character entry covers gets an edge scored (lowest score − 10);
-//!   without an unknown token that is an error, as in HF, even where a longer entry would
-//!   cover the character.
+//! - A character no one-character entry covers gets an edge scored (lowest score − 10).
+//!   Without an unknown token, HF fails where such an edge is the best way to the end of
+//!   its character (whether or not the best path goes there), and ignores it elsewhere.
 //! - Consecutive tokens of the unknown id (unknown characters and the literal unknown
 //!   token alike) are fused into one. A fused run takes the id of its text if that is in
 //!   the vocabulary, else, with byte fallback, one `<0xXX>` token per byte (all with the
@@ -153,14 +153,18 @@ impl Unigram {
         let text = piece.as_bytes();
         lattice.edges.clear();
         build_lattice(self, text, &mut lattice.edges);
-        if self.unk_id.is_none() && lattice.edges.iter().any(|e| e.id == UNKNOWN_EDGE) {
-            return Err(Error::InvalidArgument(format!(
-                "the Unigram model has no unknown token, and {piece:?} has a character none of its entries is; \
-                 give the model an unk_id"
-            )));
-        }
         lattice.path.clear();
         best_f64(self, &lattice.edges, text.len(), &mut lattice.best, &mut lattice.path);
+        if self.unk_id.is_none() {
+            // Each offset's best edge (none mid-character).
+            let mut best_edges = lattice.best.iter().filter_map(|&(_, _, e)| lattice.edges.get(e as usize));
+            if best_edges.any(|edge| edge.id == UNKNOWN_EDGE) {
+                return Err(Error::InvalidArgument(format!(
+                    "the Unigram model has no unknown token, and cannot segment {piece:?} without one; \
+                     give the model an unk_id"
+                )));
+            }
+        }
         let is_unk = |id: u32| id == UNKNOWN_EDGE || Some(id) == self.unk_id;
         let mut k = 0;
         while k < lattice.path.len() {
@@ -194,7 +198,7 @@ impl Unigram {
             ends.extend(std::iter::repeat_n(end, run.len()));
             return;
         }
-        ids.push(self.unk_id.expect("checked before segmenting"));
+        ids.push(self.unk_id.expect("checked after the best path"));
         ends.push(end);
     }
 }
@@ -280,11 +284,13 @@ mod tests {
     }
 
     #[test]
-    fn without_an_unknown_token_an_unknown_character_is_an_error() {
-        let m = model(&[("a", -1.0), ("ab", -1.0)], None, false);
-        assert_eq!(run(&m, "a").0, vec![0]);
-        // "b" is covered by "ab", but has no entry of its own: HF refuses it.
-        assert!(m.tokenize("ab", &mut Scratch::default(), &mut Vec::new(), None).is_err());
+    fn without_an_unknown_token_an_unknown_edge_that_would_win_is_an_error() {
+        let m = model(&[("▁", -2.0), ("a", -3.0), ("ab", -4.0), ("cc", -5.0)], None, false);
+        // "b" has no entry of its own, but "ab" reaches the end of it first and better.
+        assert_eq!(run(&m, "▁ab").0, vec![0, 2]);
+        // Nothing reaches the offset between the two "c" before the unknown edge does,
+        // although the best path ("cc") passes it by.
+        assert!(m.tokenize("▁cc", &mut Scratch::default(), &mut Vec::new(), None).is_err());
     }
 
     #[test]
