@@ -20,10 +20,6 @@ from conftest import data_path
 
 HF_FILES = ["roberta-base", "falcon", "phi-3-mini", "llama3", "t5-small", "bert-base-uncased"]
 LLAMA_CPP = {"phi-3": "phi-3-mini", "falcon": "falcon", "bert-bge": "bert-base-uncased", "llama-bpe": "llama3"}
-UNIGRAM_MISSING = (
-    "t5-small needs the Unigram model and SentencePiece's Precompiled normalizer, which are not in this "
-    "branch of tokkit (they come with its Unigram support); this test runs as soon as they are"
-)
 
 
 @functools.cache
@@ -38,13 +34,7 @@ def ours(name: str) -> tokkit.Tokenizer:
 
 @functools.cache
 def _ours(path: str) -> tokkit.Tokenizer:
-    try:
-        return tokkit.load(path)
-    except ValueError as e:
-        message = str(e)
-        if "t5-small" in path and "does not support yet" in message and ("Unigram" in message or "Precompiled" in message):
-            pytest.skip(UNIGRAM_MISSING)
-        raise
+    return tokkit.load(path)
 
 
 @functools.cache
@@ -194,6 +184,14 @@ def test_unsupported_components_are_errors_that_name_them(tmp_path):
 def test_repr_names_the_model():
     assert "WordPiece" in repr(ours("bert-base-uncased"))
     assert "BPE (byte-level)" in repr(ours("llama3"))
+    assert "Unigram" in repr(ours("t5-small"))
+
+
+def test_unigram_pipelines_send_nbest_and_sampling_to_the_sentencepiece_model():
+    t5 = ours("t5-small")
+    for call in (lambda: t5.encode_nbest("hi", 2), lambda: t5.sample_encode("hi", seed=0)):
+        with pytest.raises(TypeError, match=r"\.model"):
+            call()
 
 
 @pytest.mark.parametrize("encoding", ["r50k_base", "llama3"])

@@ -211,17 +211,6 @@ def test_a_foreign_file_is_a_clear_error(tmp_path):
         tokkit.load(foreign)
 
 
-def test_an_unsupported_normalizer_is_a_clear_error(tmp_path):
-    import json
-
-    document = json.loads(data_path("vocab", "hf", "t5-small", "tokenizer.json").read_text(encoding="utf-8"))
-    document["normalizer"] = {"type": "Lowercase"}
-    path = tmp_path / "tokenizer.json"
-    path.write_text(json.dumps(document), encoding="utf-8")
-    with pytest.raises(ValueError, match="'Lowercase'.*not support"):
-        tokkit.load(path)
-
-
 def test_a_sentencepiece_model_saves_only_as_model(tmp_path):
     with pytest.raises(ValueError, match=r"\.model"):
         reference_model().save(tmp_path / "x.json")

@@ -5,8 +5,8 @@
   their SHA-256, others need ``from_tiktoken(path, pattern=...)`` or a ``<path>.json``
   sidecar written by ``Tokenizer.save``;
 - tokkit's own JSON format (``{"format": "tokkit", ...}``);
-- a HuggingFace ``tokenizer.json`` (see ``hf.py``; Unigram ones, such as t5-small's, load
-  as SentencePiece models, see ``sentencepiece.py``);
+- a HuggingFace ``tokenizer.json`` (see ``hf.py``), whatever its model: BPE, WordPiece,
+  WordLevel or Unigram;
 - a SentencePiece ``.model`` protocol buffer (Unigram or BPE).
 """
 
@@ -102,10 +102,6 @@ def _load_contents(contents: bytes, path: Path) -> Tokenizer:
         from .sentencepiece import from_model_bytes
 
         return from_model_bytes(contents, source_name=str(path))
-    if kind == "hf_unigram":
-        from .sentencepiece import from_hf_unigram
-
-        return from_hf_unigram(json.loads(contents), name=_hf_name(path))
     if kind == "tokenizer.json":
         from .hf import load_tokenizer_json
 
@@ -119,9 +115,8 @@ def _hf_name(path: Path) -> str:
 
 
 def sniff(contents: bytes) -> str:
-    """What a file is: "tiktoken", "tokkit", "tokenizer.json", "hf_unigram" (a
-    tokenizer.json with a Unigram model), "sentencepiece", or a sentence saying why it is
-    none of them."""
+    """What a file is: "tiktoken", "tokkit", "tokenizer.json", "sentencepiece", or a
+    sentence saying why it is none of them."""
     if _looks_like_model_proto(contents):
         return "sentencepiece"
     head = contents[:4096].lstrip()
@@ -132,11 +127,6 @@ def sniff(contents: bytes) -> str:
             return f"looks like JSON but does not parse ({e})"
         if isinstance(data, dict) and data.get("format") == "tokkit":
             return "tokkit"
-        if isinstance(data, dict) and isinstance(data.get("model"), dict):
-            from .sentencepiece import is_hf_unigram
-
-            if is_hf_unigram(data["model"]):
-                return "hf_unigram"
         if isinstance(data, dict) and "model" in data and "pre_tokenizer" in data:
             return "tokenizer.json"
         return "a JSON file that is not a tokenizer tokkit knows"

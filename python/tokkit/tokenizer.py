@@ -72,13 +72,19 @@ class Tokenizer:
     def model_type(self) -> str:
         """What kind of model this is: "byte-level BPE" (tiktoken style), "SentencePiece
         Unigram", "SentencePiece BPE", or a pipeline's model ("BPE", "WordPiece",
-        "WordLevel", with "(byte-level)" for byte-level BPE pipelines)."""
+        "WordLevel", "Unigram", with "(byte-level)" for byte-level BPE pipelines)."""
         if self._pipeline:
             return f"{self._core.model_kind} (byte-level)" if self._core.byte_level else self._core.model_kind
         kind = getattr(self._core, "model_type", None)
         return {"unigram": "SentencePiece Unigram", "bpe": "SentencePiece BPE"}.get(kind, "byte-level BPE")
 
     def _unigram_core(self, what: str):
+        if self._pipeline and self._core.model_kind == "Unigram":
+            raise TypeError(
+                f"{what} needs a SentencePiece Unigram model; {self.name!r} is a tokenizer.json pipeline, which "
+                f"gives HF's best segmentation only. Load the model's SentencePiece .model file (e.g. spiece.model) "
+                f"with tokkit.load to use {what}"
+            )
         if getattr(self._core, "model_type", None) != "unigram":
             raise TypeError(f"{what} needs a Unigram model; {self.name!r} is a {self.model_type} tokenizer")
         return self._core

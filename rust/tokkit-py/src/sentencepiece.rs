@@ -8,12 +8,11 @@ use tokkit::count::PreTokenCounts;
 use tokkit::normalize::Normalizer;
 use tokkit::unigram::sentences;
 use tokkit::unigram::train::{train, UnigramOptions};
-use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 use pyo3::pybacked::PyBackedStr;
 use pyo3::types::{PyBytes, PyList};
-use tokkit::formats::sentencepiece::{self as format, NormalizerSpec, PieceType, TrainerSpec};
-use tokkit::unigram::{Algorithm, Piece, SentencePiece};
+use tokkit::formats::sentencepiece::{self as format, PieceType};
+use tokkit::unigram::{Algorithm, SentencePiece};
 
 #[pyclass(frozen, name = "SentencePiece", module = "tokkit._core")]
 pub struct PySentencePiece {
@@ -26,22 +25,6 @@ impl PySentencePiece {
         let ids = IdObjects::new(inner.id_bound());
         PySentencePiece { inner, ids }
     }
-}
-
-fn piece_type(name: &str) -> PyResult<PieceType> {
-    Ok(match name {
-        "normal" => PieceType::Normal,
-        "unknown" => PieceType::Unknown,
-        "control" => PieceType::Control,
-        "user_defined" => PieceType::UserDefined,
-        "unused" => PieceType::Unused,
-        "byte" => PieceType::Byte,
-        other => {
-            return Err(PyValueError::new_err(format!(
-                "unknown piece type {other:?}; use normal, unknown, control, user_defined, unused or byte"
-            )))
-        }
-    })
 }
 
 fn type_name(kind: PieceType) -> &'static str {
@@ -61,42 +44,6 @@ impl PySentencePiece {
     #[staticmethod]
     fn from_model_bytes(py: Python<'_>, contents: &[u8], source_name: &str) -> PyResult<Self> {
         let inner = run(py, || SentencePiece::from_proto(format::read(contents, source_name)?))?;
-        Ok(PySentencePiece::wrap(inner))
-    }
-
-    /// Builds a model from (text, score, type) pieces and SentencePiece normalizer settings
-    /// (a HF tokenizer.json Unigram model, say).
-    #[staticmethod]
-    #[pyo3(signature = (algorithm, pieces, *, charsmap, add_dummy_prefix, remove_extra_whitespaces, byte_fallback))]
-    fn from_pieces(
-        py: Python<'_>,
-        algorithm: &str,
-        pieces: Vec<(String, f32, String)>,
-        charsmap: Option<Vec<u8>>,
-        add_dummy_prefix: bool,
-        remove_extra_whitespaces: bool,
-        byte_fallback: bool,
-    ) -> PyResult<Self> {
-        let algorithm = match algorithm {
-            "unigram" => Algorithm::Unigram,
-            "bpe" => Algorithm::Bpe,
-            other => return Err(PyValueError::new_err(format!("algorithm must be \"unigram\" or \"bpe\", not {other:?}"))),
-        };
-        let pieces = pieces
-            .into_iter()
-            .map(|(text, score, kind)| Ok(Piece { text, score, kind: piece_type(&kind)? }))
-            .collect::<PyResult<Vec<_>>>()?;
-        let name = if charsmap.is_some() { "precompiled" } else { "identity" };
-        let normalizer = NormalizerSpec {
-            name: Some(name.into()),
-            precompiled_charsmap: charsmap,
-            add_dummy_prefix: Some(add_dummy_prefix),
-            remove_extra_whitespaces: Some(remove_extra_whitespaces),
-            escape_whitespaces: Some(true),
-            normalization_rule_tsv: None,
-        };
-        let trainer = TrainerSpec { byte_fallback: Some(byte_fallback), ..Default::default() };
-        let inner = run(py, || SentencePiece::new(algorithm, pieces, normalizer, trainer))?;
         Ok(PySentencePiece::wrap(inner))
     }
 

@@ -73,9 +73,35 @@ impl CharsMap {
             seen += 1;
         });
         let (len, value) = best?;
-        let rest = self.replacements.get(value as usize..)?;
+        Some((self.replacement(value)?, len))
+    }
+
+    /// The replacement of the shortest rule matching the start of `input`: HF's choice
+    /// (its Precompiled normalizer), where SentencePiece takes the longest.
+    #[inline]
+    pub fn shortest(&self, input: &[u8]) -> Option<&[u8]> {
+        let mut cursor = self.trie.root();
+        for &byte in input {
+            if !self.trie.step(&mut cursor, byte) {
+                return None;
+            }
+            if let Some(value) = self.trie.value(&cursor) {
+                return self.replacement(value);
+            }
+        }
+        None
+    }
+
+    /// The NUL-terminated replacement at `offset`.
+    fn replacement(&self, offset: u32) -> Option<&[u8]> {
+        let rest = self.replacements.get(offset as usize..)?;
         let end = rest.iter().position(|&b| b == 0).unwrap_or(rest.len());
-        Some((&rest[..end], len))
+        Some(&rest[..end])
+    }
+
+    /// Whether every replacement is UTF-8 text.
+    pub fn replacements_are_text(&self) -> bool {
+        std::str::from_utf8(&self.replacements).is_ok()
     }
 }
 

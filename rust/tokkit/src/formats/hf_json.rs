@@ -11,13 +11,17 @@ use crate::pipeline::bpe::{Bpe, BpeOptions, ByteBpe};
 use crate::pipeline::decoders::Decoder;
 use crate::pipeline::model::{Model, Vocab};
 use crate::pipeline::normalized::UnicodeForm;
-use crate::pipeline::normalizers::{BertNormalizer, Normalizer};
+use crate::normalize::CharsMap;
+use crate::pipeline::normalizers::{BertNormalizer, Normalizer, Precompiled};
 use crate::pipeline::pattern::Pattern;
 use crate::pipeline::post_processors::{PostProcessor, Template, TemplatePiece, TemplateToken};
 use crate::pipeline::pre_tokenizers::{Behavior, PreTokenizer, PrependScheme};
+use crate::pipeline::unigram::Unigram;
 use crate::pipeline::word_level::WordLevel;
 use crate::pipeline::wordpiece::WordPiece;
 use crate::pipeline::{Pipeline, Stages};
+use base64::engine::general_purpose::STANDARD as BASE64;
+use base64::Engine;
 use serde_json::{json, Map, Value};
 
 /// Reads a tokenizer.json document.
@@ -150,11 +154,10 @@ fn normalizer(value: &Value) -> Result<Normalizer> {
             array(value.get("normalizers").unwrap_or(&Value::Null), "normalizers")?.iter().map(normalizer).collect::<Result<_>>()?,
         ),
         "Precompiled" => {
-            return Err(Error::Unsupported(
-                "tokenizer.json uses the normalizer \"Precompiled\" (SentencePiece's character map), which this \
-                 build of tokkit does not support yet; it comes with tokkit's Unigram support"
-                    .into(),
-            ))
+            let blob = BASE64
+                .decode(string(value, "precompiled_charsmap")?)
+                .map_err(|e| bad(format!("precompiled_charsmap is not base64 ({e})")))?;
+            Normalizer::Precompiled(Box::new(Precompiled::new(CharsMap::from_blob(&blob)?)?))
         }
         other => return Err(unsupported("normalizer", other)),
     })
@@ -171,6 +174,7 @@ fn write_normalizer(n: &Normalizer) -> Value {
         Normalizer::Strip { left, right } => json!({ "type": "Strip", "strip_left": left, "strip_right": right }),
         Normalizer::Bert(b) => json!({ "type": "BertNormalizer", "clean_text": b.clean_text,
             "handle_chinese_chars": b.handle_chinese_chars, "strip_accents": b.strip_accents, "lowercase": b.lowercase }),
+        Normalizer::Precompiled(p) => json!({ "type": "Precompiled", "precompiled_charsmap": BASE64.encode(p.map().blob()) }),
         Normalizer::Sequence(all) => json!({ "type": "Sequence", "normalizers": all.iter().map(write_normalizer).collect::<Vec<_>>() }),
     }
 }
@@ -293,11 +297,7 @@ fn model(value: &Value, bytes: bool) -> Result<Model> {
             value.get("max_input_chars_per_word").and_then(Value::as_u64).unwrap_or(100) as usize,
         )?)),
         "WordLevel" => Ok(Model::WordLevel(WordLevel::new(vocab(value)?, optional_string(value, "unk_token").unwrap_or_else(|| "<unk>".into())))),
-        "Unigram" => Err(Error::Unsupported(
-            "tokenizer.json uses the model \"Unigram\", which this build of tokkit does not support yet; it comes \
-             with tokkit's Unigram support"
-                .into(),
-        )),
+        "Unigram" => unigram(value),
         other => Err(unsupported("model", other)),
     }
 }
@@ -339,6 +339,27 @@ fn bpe(value: &Value, bytes: bool) -> Result<Model> {
         }
     }
     Ok(Model::Bpe(Box::new(Bpe::new(vocab, merges, options)?)))
+}
+
+/// `{"vocab": [[piece, score], ...], "unk_id": ..., "byte_fallback": ...}`.
+fn unigram(value: &Value) -> Result<Model> {
+    let list = array(value.get("vocab").unwrap_or(&Value::Null), "the Unigram model's vocab")?;
+    let mut entries = Vec::with_capacity(list.len());
+    for (i, entry) in list.iter().enumerate() {
+        match entry.as_array().map(Vec::as_slice) {
+            Some([Value::String(piece), Value::Number(score)]) => entries.push((piece.clone(), score.as_f64().unwrap_or(f64::NAN))),
+            _ => return Err(bad(format!("Unigram vocab entry {i} is not [piece, score]: {}", short(entry)))),
+        }
+    }
+    let unk_id = match value.get("unk_id") {
+        None | Some(Value::Null) => None,
+        Some(id) => Some(id.as_u64().and_then(|id| u32::try_from(id).ok()).ok_or_else(|| bad(format!("unk_id should be an id, not {id}")))?),
+    };
+    Ok(Model::Unigram(Box::new(Unigram::new(entries, unk_id, flag(value, "byte_fallback", false)?)?)))
+}
+
+fn unigram_options(unigram: &Unigram) -> Value {
+    json!({ "type": "Unigram", "unk_id": unigram.unk_id(), "byte_fallback": unigram.byte_fallback() })
 }
 
 fn write_bpe(vocab: Vec<(String, u32)>, merges: Vec<(String, String)>, options: &BpeOptions) -> Value {
@@ -386,6 +407,11 @@ fn write_model(model: &Model) -> Value {
             "vocab": vocab_map(wp.vocab()),
         }),
         Model::WordLevel(wl) => json!({ "type": "WordLevel", "vocab": vocab_map(wl.vocab()), "unk_token": wl.unk_token() }),
+        Model::Unigram(unigram) => {
+            let mut model = unigram_options(unigram);
+            model["vocab"] = unigram.entries().map(|(piece, score)| json!([piece, score])).collect();
+            model
+        }
     }
 }
 
@@ -577,8 +603,17 @@ pub fn write(pipeline: &Pipeline) -> String {
     serde_json::to_string_pretty(&document).expect("a JSON value always serializes")
 }
 
+/// A normalizer as tokenizer.json writes it, but a character map only by its size.
+fn describe_normalizer(n: &Normalizer) -> Value {
+    match n {
+        Normalizer::Precompiled(p) => json!({ "type": "Precompiled", "precompiled_charsmap": format!("({} bytes)", p.map().blob().len()) }),
+        Normalizer::Sequence(all) => json!({ "type": "Sequence", "normalizers": all.iter().map(describe_normalizer).collect::<Vec<_>>() }),
+        other => write_normalizer(other),
+    }
+}
+
 /// Each stage of a pipeline as tokenizer.json writes it, the model without its vocabulary
-/// and merges ("none" for a stage it does not have).
+/// and merges, a character map by its size ("none" for a stage it does not have).
 pub fn describe(pipeline: &Pipeline) -> Vec<(&'static str, String)> {
     let show = |v: Option<Value>| v.map_or_else(|| "none".to_string(), |v| v.to_string());
     let model = match pipeline.model() {
@@ -587,12 +622,55 @@ pub fn describe(pipeline: &Pipeline) -> Vec<(&'static str, String)> {
         Model::WordPiece(wp) => json!({ "type": "WordPiece", "unk_token": wp.unk_token(),
             "continuing_subword_prefix": wp.prefix(), "max_input_chars_per_word": wp.max_input_chars_per_word() }),
         Model::WordLevel(wl) => json!({ "type": "WordLevel", "unk_token": wl.unk_token() }),
+        Model::Unigram(unigram) => unigram_options(unigram),
     };
     vec![
-        ("normalizer", show(pipeline.normalizer().map(write_normalizer))),
+        ("normalizer", show(pipeline.normalizer().map(describe_normalizer))),
         ("pre-tokenizer", show(pipeline.pre_tokenizer().map(write_pre_tokenizer))),
         ("model", model.to_string()),
         ("post-processor", show(pipeline.post_processor().map(write_post_processor))),
         ("decoder", show(pipeline.decoder().map(write_decoder))),
     ]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::pipeline::{Detail, Pipeline};
+
+    /// A t5-like document: an old untyped Unigram model, a Precompiled map ("ｘ" → "x").
+    fn document() -> String {
+        let trie = crate::double_array::DoubleArray::build(&[("ｘ".as_bytes(), 0)]).unwrap();
+        let mut blob = ((trie.units().len() * 4) as u32).to_le_bytes().to_vec();
+        trie.units().iter().for_each(|unit| blob.extend_from_slice(&unit.to_le_bytes()));
+        blob.extend_from_slice(b"x\0");
+        json!({
+            "version": "1.0", "truncation": null, "padding": null, "added_tokens": [],
+            "normalizer": { "type": "Precompiled", "precompiled_charsmap": BASE64.encode(&blob) },
+            "pre_tokenizer": { "type": "Metaspace", "replacement": "▁", "add_prefix_space": true },
+            "post_processor": null,
+            "decoder": { "type": "Metaspace", "replacement": "▁", "add_prefix_space": true },
+            "model": { "unk_id": 0, "vocab": [["<unk>", 0.0], ["▁", -2.5], ["x", -1.25], ["▁x", -3.0000000000000004]] },
+        })
+        .to_string()
+    }
+
+    fn ids(pipeline: &Pipeline, text: &str) -> Vec<u32> {
+        pipeline.encode(text, None, &crate::special::SpecialSet::All, &crate::special::SpecialSet::none(), false, Detail::Ids).unwrap().ids
+    }
+
+    #[test]
+    fn an_untyped_list_of_pieces_and_scores_reads_as_unigram_and_writes_back_typed() {
+        let pipeline = read(&document()).unwrap();
+        assert_eq!(pipeline.model().name(), "Unigram");
+        // "ｘｘ" normalizes to "xx": ▁x + x (−4.25) beats ▁ + x + x (−5).
+        assert_eq!(ids(&pipeline, "ｘｘ"), vec![3, 2]);
+        let written: Value = serde_json::from_str(&write(&pipeline)).unwrap();
+        assert_eq!(written["model"]["type"], "Unigram");
+        assert_eq!(written["model"]["vocab"][3], json!(["▁x", -3.0000000000000004]));
+        let again = read(&written.to_string()).unwrap();
+        assert_eq!(ids(&again, "ｘｘ ｘ"), ids(&pipeline, "ｘｘ ｘ"));
+        let (stage, normalizer) = &describe(&again)[0];
+        assert_eq!((*stage, normalizer.contains(" bytes)")), ("normalizer", true));
+    }
 }

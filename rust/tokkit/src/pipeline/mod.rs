@@ -6,7 +6,7 @@
 //!
 //! One module per stage: `normalized.rs` (text with offsets back to the original),
 //! `normalizers.rs`, `added_vocabulary.rs`, `pre_tokenizers.rs`, the models (`bpe.rs`,
-//! `wordpiece.rs`, `word_level.rs`, behind `model.rs`), `post_processors.rs`, and
+//! `wordpiece.rs`, `word_level.rs`, `unigram.rs`, behind `model.rs`), `post_processors.rs`, and
 //! `decoders.rs` for the way back. `formats/hf_json.rs` reads and writes tokenizer.json.
 //!
 //! Encoding streams: each pre-token goes to the model as soon as it is cut, and nothing
@@ -30,6 +30,7 @@ pub mod normalizers;
 pub mod pattern;
 pub mod post_processors;
 pub mod pre_tokenizers;
+pub mod unigram;
 pub mod word_level;
 pub mod wordpiece;
 
@@ -285,7 +286,7 @@ impl Pipeline {
                     for (k, &(s, e)) in spans.iter().enumerate() {
                         let offsets = piece.align.map_or((s, e), |align| original_span(align, s, e));
                         let offsets = convert(&mut chars, offsets);
-                        let token = if strings { self.model.id_to_token(out.ids[first + k]).unwrap_or_default() } else { Cow::Borrowed("") };
+                        let token = if strings { self.model.token_string(out.ids[first + k], piece.text, (s, e)) } else { Cow::Borrowed("") };
                         out.tokens.push(token.into_owned());
                         out.offsets.push(offsets);
                         out.type_ids.push(type_id);

@@ -1,5 +1,5 @@
 //! The model of a pipeline: what turns one piece into token ids. One arm per kind of
-//! model; a new kind (Unigram) is one more arm here and in each `match` below.
+//! model; a new kind is one more arm here and in each `match` below.
 //!
 //! Every model reports, with each token, its span in the piece, in HF's coordinates: byte
 //! offsets into the piece's text (for a piece of bytes, into its spelling in the byte
@@ -9,6 +9,7 @@
 
 use super::bpe::{Bpe, ByteBpe};
 use super::pre_tokenizers::Text;
+use super::unigram::{LatticeScratch, Unigram};
 use super::word_level::WordLevel;
 use super::wordpiece::WordPiece;
 use crate::error::{Error, Result};
@@ -23,6 +24,7 @@ pub enum Model {
     Bpe(Box<Bpe>),
     WordPiece(WordPiece),
     WordLevel(WordLevel),
+    Unigram(Box<Unigram>),
 }
 
 /// What a model keeps between the pieces of one call (or one batch worker): a cache of
@@ -33,6 +35,7 @@ pub struct Scratch {
     pub parts: Vec<crate::bpe::encode::Part>,
     pub lens: Vec<u32>,
     pub text: String,
+    pub lattice: LatticeScratch,
 }
 
 impl Scratch {
@@ -48,6 +51,7 @@ impl Scratch {
         if self.text.capacity() > KEEP {
             self.text = String::new();
         }
+        self.lattice.trim(KEEP);
     }
 }
 
@@ -59,6 +63,7 @@ impl Model {
             Model::Bpe(bpe) => bpe.options().unk_token.as_deref(),
             Model::WordPiece(model) => Some(model.unk_token()),
             Model::WordLevel(model) => Some(model.unk_token()),
+            Model::Unigram(model) => model.unk_token(),
         }
     }
 
@@ -68,6 +73,7 @@ impl Model {
             Model::ByteBpe(_) | Model::Bpe(_) => "BPE",
             Model::WordPiece(_) => "WordPiece",
             Model::WordLevel(_) => "WordLevel",
+            Model::Unigram(_) => "Unigram",
         }
     }
 
@@ -110,6 +116,7 @@ impl Model {
                 Ok(())
             }
             Model::WordLevel(wl) => wl.tokenize(text, ids, spans),
+            Model::Unigram(unigram) => unigram.tokenize(text, scratch, ids, spans),
         }
     }
 
@@ -119,6 +126,7 @@ impl Model {
             Model::Bpe(bpe) => bpe.vocab().id(token),
             Model::WordPiece(wp) => wp.vocab().id(token),
             Model::WordLevel(wl) => wl.vocab().id(token),
+            Model::Unigram(unigram) => unigram.vocab().id(token),
         }
     }
 
@@ -128,7 +136,19 @@ impl Model {
             Model::Bpe(bpe) => bpe.vocab().token(id).map(Cow::Borrowed),
             Model::WordPiece(wp) => wp.vocab().token(id).map(Cow::Borrowed),
             Model::WordLevel(wl) => wl.vocab().token(id).map(Cow::Borrowed),
+            Model::Unigram(unigram) => unigram.vocab().token(id).map(Cow::Borrowed),
         }
+    }
+
+    /// The string of the token `id` that the model made of `span` of `piece`: its entry,
+    /// except that HF spells Unigram's unknown token as the text it stands for.
+    pub fn token_string<'a>(&'a self, id: u32, piece: Text<'a>, span: (usize, usize)) -> Cow<'a, str> {
+        if let (Model::Unigram(unigram), Text::Chars(text)) = (self, piece) {
+            if Some(id) == unigram.unk_id() {
+                return Cow::Borrowed(&text[span.0..span.1]);
+            }
+        }
+        self.id_to_token(id).unwrap_or_default()
     }
 
     /// How many tokens the model has (HF's `get_vocab_size` without added tokens).
@@ -138,6 +158,7 @@ impl Model {
             Model::Bpe(bpe) => bpe.vocab().len(),
             Model::WordPiece(wp) => wp.vocab().len(),
             Model::WordLevel(wl) => wl.vocab().len(),
+            Model::Unigram(unigram) => unigram.vocab().len(),
         }
     }
 
@@ -148,6 +169,7 @@ impl Model {
             Model::Bpe(bpe) => bpe.vocab().id_bound(),
             Model::WordPiece(wp) => wp.vocab().id_bound(),
             Model::WordLevel(wl) => wl.vocab().id_bound(),
+            Model::Unigram(unigram) => unigram.vocab().id_bound(),
         }
     }
 }

@@ -6,8 +6,10 @@
 
 use super::normalized::{Normalized, UnicodeForm};
 use super::pattern::Pattern;
-use crate::error::Result;
+use crate::error::{Error, Result};
+use crate::normalize::CharsMap;
 use unicode_categories::UnicodeCategories;
+use unicode_segmentation::UnicodeSegmentation;
 
 #[derive(Clone, Debug)]
 pub enum Normalizer {
@@ -19,6 +21,8 @@ pub enum Normalizer {
     Prepend(String),
     Strip { left: bool, right: bool },
     Bert(BertNormalizer),
+    /// SentencePiece's precompiled character map (t5, ALBERT, XLNet ...).
+    Precompiled(Box<Precompiled>),
     Sequence(Vec<Normalizer>),
 }
 
@@ -47,6 +51,7 @@ impl Normalizer {
             Normalizer::Prepend(prefix) => text.prepend(prefix),
             Normalizer::Strip { left, right } => text.strip(*left, *right),
             Normalizer::Bert(bert) => bert.normalize(text),
+            Normalizer::Precompiled(map) => map.normalize(text),
             Normalizer::Sequence(all) => {
                 for normalizer in all {
                     normalizer.normalize(text)?;
@@ -142,6 +147,141 @@ impl BertNormalizer {
     }
 }
 
+/// SentencePiece's character map as HF applies it, which is not as SentencePiece does:
+/// the text is cut into grapheme clusters; a cluster of under 6 bytes that starts with a
+/// rule is replaced whole by that rule's output, the *shortest* rule's (so "A\u{302}\u{300}"
+/// becomes "Â", dropping the grave accent, where SentencePiece makes "Ầ"); any other
+/// cluster is rewritten a character at a time. HF's offsets follow from how it lines up
+/// a replacement with what it replaces: the new characters replace the old ones in order,
+/// extra new ones count as inserted, and missing ones are removed by the last new
+/// character, or, when a rule's output is empty, by the character before it.
+///
+/// One pass over the text, one trie walk per cluster (and per character of long ones).
+#[derive(Clone, Debug)]
+pub struct Precompiled {
+    map: CharsMap,
+    /// ASCII characters no rule rewrites.
+    plain: [bool; 128],
+}
+
+impl Precompiled {
+    pub fn new(map: CharsMap) -> Result<Precompiled> {
+        if !map.replacements_are_text() {
+            return Err(Error::BadVocabulary(
+                "the precompiled character map rewrites characters into bytes that are not UTF-8 text; \
+                 re-export the tokenizer"
+                    .into(),
+            ));
+        }
+        let plain = std::array::from_fn(|b| map.shortest(&[b as u8]).is_none());
+        Ok(Precompiled { map, plain })
+    }
+
+    pub fn map(&self) -> &CharsMap {
+        &self.map
+    }
+
+    /// The output of the rule `text` starts with, if any.
+    #[inline]
+    fn rule(&self, text: &str) -> Option<&str> {
+        self.map.shortest(text.as_bytes()).map(|r| std::str::from_utf8(r).expect("checked when built"))
+    }
+
+    /// Calls `step` on each stretch of text the map rewrites and each character it keeps.
+    ///
+    /// Between two ASCII characters there is always a cluster boundary, but inside "\r\n",
+    /// and what follows such a boundary is clustered alike whatever came before it, since
+    /// no ASCII character is a prepended mark, a regional indicator or an emoji. So an ASCII
+    /// character followed by one is a cluster on its own, found without the segmenter, and
+    /// the segmenter runs only on the stretches between such pairs.
+    #[inline]
+    fn walk<'t>(&'t self, text: &'t str, mut step: impl FnMut(Step<'t>)) {
+        let bytes = text.as_bytes();
+        let ascii_pair = |i: usize| bytes[i].is_ascii() && bytes[i + 1].is_ascii() && &bytes[i..i + 2] != b"\r\n";
+        let mut pos = 0;
+        while pos < bytes.len() {
+            let byte = bytes[pos];
+            if byte.is_ascii() && (pos + 1 == bytes.len() || ascii_pair(pos)) {
+                let old = &text[pos..pos + 1];
+                step(match self.plain[byte as usize] {
+                    true => Step::Keep(byte as char),
+                    false => self.rule(old).map_or(Step::Keep(byte as char), |new| Step::Replace(old, new)),
+                });
+                pos += 1;
+                continue;
+            }
+            let mut end = pos + 1;
+            while end < bytes.len() && !(ascii_pair(end - 1)) {
+                end += 1;
+            }
+            self.walk_clusters(&text[pos..end], &mut step);
+            pos = end;
+        }
+    }
+
+    fn walk_clusters<'t>(&'t self, text: &'t str, step: &mut impl FnMut(Step<'t>)) {
+        for cluster in text.graphemes(true) {
+            if cluster.len() < 6 {
+                if let Some(new) = self.rule(cluster) {
+                    step(Step::Replace(cluster, new));
+                    continue;
+                }
+            }
+            for (i, c) in cluster.char_indices() {
+                let old = &cluster[i..i + c.len_utf8()];
+                step(match self.rule(old) {
+                    Some(new) => Step::Replace(old, new),
+                    None => Step::Keep(c),
+                });
+            }
+        }
+    }
+
+    fn normalize(&self, text: &mut Normalized) {
+        if text.alignments().is_none() {
+            let mut out = String::with_capacity(text.len());
+            self.walk(text.text(), |step| match step {
+                Step::Replace(_, new) => out.push_str(new),
+                Step::Keep(c) => out.push(c),
+            });
+            text.set_untracked(out);
+            return;
+        }
+        let mut changes = Vec::with_capacity(text.len());
+        let mut modified = false;
+        self.walk(text.text(), |step| match step {
+            Step::Replace(old, new) => {
+                modified = true;
+                line_up(&mut changes, old, new);
+            }
+            Step::Keep(c) => changes.push((c, 0)),
+        });
+        if modified {
+            text.transform(0..text.len(), changes, 0);
+        }
+    }
+}
+
+enum Step<'t> {
+    /// Old text, and what the map makes of it.
+    Replace(&'t str, &'t str),
+    Keep(char),
+}
+
+/// The changes that replace `old` by `new`, lined up as HF lines them up.
+fn line_up(changes: &mut Vec<(char, isize)>, old: &str, new: &str) {
+    let grown = new.chars().count() as isize - old.chars().count() as isize;
+    changes.extend(new.chars().map(|c| (c, 0)));
+    if grown > 0 {
+        let len = changes.len();
+        changes[len - grown as usize..].iter_mut().for_each(|(_, change)| *change = 1);
+    } else if let Some((_, change)) = changes.last_mut() {
+        // With an empty `new`, the character before it (from an earlier stretch) removes
+        // the old ones; at the very start nothing does, as in HF.
+        *change += grown;
+    }
+}
+
 /// Tab, newline and carriage return count as whitespace, not as control characters.
 fn is_bert_whitespace(c: char) -> bool {
     matches!(c, '\t' | '\n' | '\r') || c.is_whitespace()
@@ -202,6 +342,85 @@ mod tests {
         ]);
         assert_eq!(seq.apply("a b").unwrap(), "▁a▁b");
         assert_eq!(seq.apply("").unwrap(), "");
+    }
+
+    /// A Precompiled normalizer with the given rules, in the precompiled blob layout.
+    fn precompiled(rules: &[(&str, &str)]) -> Precompiled {
+        let mut replacements = Vec::new();
+        let mut keys = Vec::new();
+        for (from, to) in rules {
+            keys.push((from.as_bytes(), replacements.len() as u32));
+            replacements.extend_from_slice(to.as_bytes());
+            replacements.push(0);
+        }
+        let trie = crate::double_array::DoubleArray::build(&keys).unwrap();
+        let mut blob = ((trie.units().len() * 4) as u32).to_le_bytes().to_vec();
+        trie.units().iter().for_each(|unit| blob.extend_from_slice(&unit.to_le_bytes()));
+        blob.extend_from_slice(&replacements);
+        Precompiled::new(CharsMap::from_blob(&blob).unwrap()).unwrap()
+    }
+
+    fn run(map: &Precompiled, text: &str) -> Normalized {
+        let mut tracked = Normalized::new(text, 0, true);
+        map.normalize(&mut tracked);
+        let mut untracked = Normalized::new(text, 0, false);
+        map.normalize(&mut untracked);
+        assert_eq!(tracked.text(), untracked.text(), "{text:?}");
+        tracked
+    }
+
+    #[test]
+    fn precompiled_replaces_a_short_cluster_by_its_shortest_rule() {
+        let map = precompiled(&[("A\u{302}", "Â"), ("A\u{302}\u{300}", "Ầ"), ("①", "1")]);
+        // The whole cluster goes, though the rule covers only its first two characters.
+        assert_eq!(run(&map, "xA\u{302}\u{300}y").text(), "xÂy");
+        assert_eq!(run(&map, "①①").text(), "11");
+    }
+
+    #[test]
+    fn precompiled_rewrites_a_long_cluster_a_character_at_a_time() {
+        let map = precompiled(&[("e\u{301}", "é"), ("\u{301}", "")]);
+        assert_eq!(run(&map, "e\u{301}").text(), "é");
+        // 7 bytes: "e" has no rule of its own, and each accent is dropped.
+        let n = run(&map, "xe\u{301}\u{301}\u{301}z");
+        assert_eq!(n.text(), "xez");
+        assert_eq!(n.alignments().unwrap(), &[(0, 1), (1, 2), (8, 9)]);
+    }
+
+    #[test]
+    fn precompiled_keeps_offsets_as_hf_lines_them_up() {
+        let map = precompiled(&[("ﬁ", "fi"), ("\u{b}", "")]);
+        let n = run(&map, "ﬁx");
+        assert_eq!(n.text(), "fix");
+        assert_eq!(n.alignments().unwrap(), &[(0, 3), (0, 3), (3, 4)]);
+        // A dropped character is removed by the one before it ...
+        assert_eq!(run(&map, "a\u{b}b").alignments().unwrap(), &[(0, 1), (2, 3)]);
+        // ... and at the very start by none, so what follows shifts onto it, as in HF.
+        let n = run(&map, "\u{b}ab");
+        assert_eq!(n.text(), "ab");
+        assert_eq!(n.alignments().unwrap(), &[(0, 1), (1, 2)]);
+    }
+
+    /// Writes down each step of a walk.
+    fn record(out: &mut Vec<String>) -> impl FnMut(Step<'_>) + '_ {
+        move |step| {
+            out.push(match step {
+                Step::Replace(old, new) => format!("{old}>{new}"),
+                Step::Keep(c) => c.to_string(),
+            })
+        }
+    }
+
+    #[test]
+    fn precompiled_ascii_shortcut_clusters_as_the_segmenter_does() {
+        let map = precompiled(&[("\r", " "), ("\u{600}1", "X"), ("e\u{301}", "é"), ("🇫🇷", "F")]);
+        // CR LF, a prepended mark before a digit, an accent after a letter, flags in pairs.
+        for text in ["a\r\nb\r\r", "ab\u{600}1c", "xe\u{301}y", "🇫🇷🇫🇷🇫a", "", "ab", "é"] {
+            let (mut shortcut, mut segmenter) = (Vec::new(), Vec::new());
+            map.walk(text, record(&mut shortcut));
+            map.walk_clusters(text, &mut record(&mut segmenter));
+            assert_eq!(shortcut, segmenter, "{text:?}");
+        }
     }
 
     #[test]

@@ -312,22 +312,39 @@ fn byte_level(piece: Piece<'_>, use_regex: bool, emit: &mut Emit<'_>) -> Result<
     outcome
 }
 
+/// Metaspace's rewrite, in one pass: each space becomes the replacement (with the space's
+/// range), and a replacement is put in front (with the first character's range, as HF's
+/// prepend aligns it) unless the piece is empty or already starts with one.
 fn metaspace(piece: Piece<'_>, replacement: char, scheme: PrependScheme, cut: bool, emit: &mut Emit<'_>) -> Result<()> {
     let Text::Chars(text) = piece.text else { unreachable!("checked when built") };
-    let mut owned = piece.owned(text);
-    let spaces: Vec<(usize, usize)> = text.match_indices(' ').map(|(i, _)| (i, i + 1)).collect();
-    let mut buffer = [0u8; 4];
-    let spelled: &str = replacement.encode_utf8(&mut buffer);
-    owned.replace(&spaces, spelled);
     let prepend = match scheme {
         PrependScheme::Always => true,
-        PrependScheme::First => owned.base() == 0,
+        PrependScheme::First => piece.base == 0,
         PrependScheme::Never => false,
-    };
-    if prepend && !owned.text().starts_with(replacement) {
-        owned.prepend(spelled);
+    } && !text.is_empty()
+        && !text.starts_with([' ', replacement]);
+    let width = replacement.len_utf8();
+    let mut rewritten = String::with_capacity(text.len() + width);
+    let mut align = piece.align.map(|a| Vec::with_capacity(a.len() + width));
+    if prepend {
+        rewritten.push(replacement);
+        if let (Some(new), Some(old)) = (align.as_mut(), piece.align) {
+            new.extend(std::iter::repeat_n(old[0], width));
+        }
     }
-    let whole = Piece::whole(&owned);
+    for (i, c) in text.char_indices() {
+        let c = if c == ' ' { replacement } else { c };
+        rewritten.push(c);
+        if let (Some(new), Some(old)) = (align.as_mut(), piece.align) {
+            new.extend(std::iter::repeat_n(old[i], c.len_utf8()));
+        }
+    }
+    let whole = Piece { text: Text::Chars(&rewritten), align: align.as_deref(), base: piece.base };
+    metaspace_split(whole, replacement, cut, emit)
+}
+
+/// Cuts Metaspace's rewritten piece before each replacement character, if asked to.
+fn metaspace_split(whole: Piece<'_>, replacement: char, cut: bool, emit: &mut Emit<'_>) -> Result<()> {
     if cut {
         split(whole, Finder::Class(Class::Is(replacement)), Behavior::MergedWithNext, false, emit)
     } else if whole.text.is_empty() {

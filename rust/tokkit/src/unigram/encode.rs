@@ -15,7 +15,7 @@
 //! word's segmentation depends on the rest of the text only through the score it starts
 //! from. Each distinct word gets, once, its lattice's edges (no more trie walks for it)
 //! and its best path in exact arithmetic from score 0 with the smallest gap between the
-//! best and second-best candidate at any offset (`best_f64`). Where the word recurs, the
+//! best and second-best candidate at the offsets the path passes through (`best_f64`). Where the word recurs, the
 //! cached path is the float path too if the gap exceeds what rounding from the actual
 //! start score can move (`safe`); its float end score is then replayed, addition for
 //! addition. Otherwise the float best path runs over the cached edges. Natural text
@@ -27,6 +27,7 @@
 //! rounds differently again.
 
 use super::model::PieceModel;
+use crate::double_array::DoubleArray;
 use crate::normalize::{lead_len, SPACE_SYMBOL};
 use rustc_hash::FxHashMap;
 
@@ -46,10 +47,42 @@ pub struct Token {
 
 /// A lattice edge: bytes `start..end` of a word, and its piece.
 #[derive(Clone, Copy, Debug)]
-struct Edge {
-    start: u32,
-    end: u32,
-    id: u32,
+pub struct Edge {
+    pub start: u32,
+    pub end: u32,
+    pub id: u32,
+}
+
+/// What a lattice needs of a model: the trie of its pieces, which of them may be edges,
+/// the id an edge over an unknown character gets, and each edge's score. SentencePiece's
+/// models (`PieceModel`) and HF's Unigram model (`pipeline::unigram`) differ in all four.
+pub trait LatticeModel {
+    fn trie(&self) -> &DoubleArray;
+    fn usable(&self, id: u32) -> bool;
+    fn unknown_edge(&self) -> u32;
+    fn score(&self, id: u32) -> f64;
+}
+
+impl LatticeModel for PieceModel {
+    #[inline(always)]
+    fn trie(&self) -> &DoubleArray {
+        PieceModel::trie(self)
+    }
+
+    #[inline(always)]
+    fn usable(&self, id: u32) -> bool {
+        self.edge_score(id).is_some()
+    }
+
+    #[inline(always)]
+    fn unknown_edge(&self) -> u32 {
+        self.unk_id()
+    }
+
+    #[inline(always)]
+    fn score(&self, id: u32) -> f64 {
+        self.lattice_score(id) as f64
+    }
 }
 
 /// A cached word: its edges, its exact best path, the smallest gap between a best and a
@@ -306,8 +339,9 @@ fn safe(cached: &Cached, base: f32, len: usize) -> bool {
     cached.gap > (len + 2) as f32 * magnitude * (f32::EPSILON * 1.01)
 }
 
-/// Appends the edges of `text`'s lattice, in the order SentencePiece offers them.
-fn build_lattice(model: &PieceModel, text: &[u8], edges: &mut Vec<Edge>) {
+/// Appends the edges of `text`'s lattice, in the order SentencePiece (and HF) offer them:
+/// by start, then by length, an unknown-character edge last.
+pub fn build_lattice(model: &impl LatticeModel, text: &[u8], edges: &mut Vec<Edge>) {
     let n = text.len();
     let trie = model.trie();
     let mut start = 0;
@@ -319,14 +353,14 @@ fn build_lattice(model: &PieceModel, text: &[u8], edges: &mut Vec<Edge>) {
         while pos < n && trie.step(&mut cursor, text[pos]) {
             pos += 1;
             let Some(id) = trie.value(&cursor) else { continue };
-            if model.edge_score(id).is_none() {
+            if !model.usable(id) {
                 continue;
             }
             edges.push(Edge { start: start as u32, end: pos as u32, id });
             single |= pos - start == char_len;
         }
         if !single {
-            edges.push(Edge { start: start as u32, end: (start + char_len) as u32, id: model.unk_id() });
+            edges.push(Edge { start: start as u32, end: (start + char_len) as u32, id: model.unknown_edge() });
         }
         start += char_len;
     }
@@ -358,13 +392,14 @@ fn best_f32(model: &PieceModel, edges: &[Edge], n: usize, base: f32, best: &mut 
 
 /// The exact (double-precision) best path over the edges of an `n`-byte text from 0,
 /// pushed onto `path` as edge indices; returns the smallest best-to-second gap at the
-/// offsets the path passes through and the largest score magnitude.
-fn best_f64(model: &PieceModel, edges: &[Edge], n: usize, best: &mut Vec<(f64, f64, u32)>, path: &mut Vec<u32>) -> (f64, f64) {
+/// offsets the path passes through and the largest score magnitude. A later edge replaces
+/// the kept one only when strictly better, as in SentencePiece and HF.
+pub fn best_f64(model: &impl LatticeModel, edges: &[Edge], n: usize, best: &mut Vec<(f64, f64, u32)>, path: &mut Vec<u32>) -> (f64, f64) {
     best.clear();
     best.resize(n + 1, (0.0, f64::NEG_INFINITY, NONE));
     let mut reach = 0.0f64;
     for (e, edge) in edges.iter().enumerate() {
-        let candidate = model.lattice_score(edge.id) as f64 + best[edge.start as usize].0;
+        let candidate = model.score(edge.id) + best[edge.start as usize].0;
         reach = reach.max(candidate.abs());
         let node = &mut best[edge.end as usize];
         if node.2 == NONE {
