@@ -132,3 +132,22 @@ def tokenizers_ids(path, text):
     tokenizers = pytest.importorskip("tokenizers")
     return tokenizers.Tokenizer.from_file(str(path)).encode(text).ids
 
+
+
+def test_ctrl_c_stops_the_demo_cleanly_and_a_rerun_replaces_its_folder(tmp_path):
+    import signal
+
+    out = tmp_path / "report"
+    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    child = subprocess.Popen([sys.executable, "-m", "tokkit", "demo", "--quick", "--out", str(out)],
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+    for line in child.stdout:
+        if line.startswith("3. Training the NumPy transformer"):
+            break
+    child.send_signal(signal.SIGINT)
+    _, err = child.communicate(timeout=120)
+    assert child.returncode == 130, err
+    assert "interrupted" in err and "Traceback" not in err
+    again = run_cli("demo", "--quick", "--out", str(out))
+    assert again.returncode == 0, again.stderr
+    assert "replacing the earlier demo output" in again.stdout
