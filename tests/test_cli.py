@@ -140,7 +140,8 @@ def test_ctrl_c_stops_the_demo_cleanly_and_a_rerun_replaces_its_folder(tmp_path)
     out = tmp_path / "report"
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
     child = subprocess.Popen([sys.executable, "-m", "tokkit", "demo", "--quick", "--out", str(out)],
-                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
+                             preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     for line in child.stdout:
         if line.startswith("3. Training the NumPy transformer"):
             break

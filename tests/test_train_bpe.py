@@ -164,7 +164,9 @@ def test_ctrl_c_stops_training_promptly(tmp_path):
 
     corpus = data_path("corpora", "mono", "gutenberg_en_100M.txt")
     script = f"import tokkit; tokkit.train_bpe([{str(corpus)!r}] * 20, vocab_size=100_000, show_progress=False)"
-    child = subprocess.Popen([sys.executable, "-c", script], stderr=subprocess.PIPE, text=True)
+    # A shell running this in the background would pass SIGINT on as ignored; restore it.
+    child = subprocess.Popen([sys.executable, "-c", script], stderr=subprocess.PIPE, text=True,
+                             preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     time.sleep(2.0)
     sent = time.monotonic()
     child.send_signal(signal.SIGINT)
