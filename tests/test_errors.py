@@ -83,6 +83,8 @@ def test_non_str_input_is_a_type_error():
         tok.encode(42)
     with pytest.raises(TypeError, match=r"texts\[1\] must be a str"):
         tok.encode_batch(["ok", None])
+    with pytest.raises(TypeError, match="not one str; for one text use encode"):
+        tok.encode_batch("one text, not a list")
 
 
 @pytest.mark.parametrize("ids", [[-1], [100261], [2**40], [1.5], "abc"])

@@ -181,9 +181,13 @@ class Tokenizer:
         ``(ids, offsets)``: one array of all ids and a ``uint64`` array of row offsets, text
         ``i`` being ``ids[offsets[i]:offsets[i + 1]]``.
         """
-        texts = list(texts)
-        for i, text in enumerate(texts):
-            _check_text(text, f"texts[{i}]")
+        if isinstance(texts, (str, bytes)):
+            raise TypeError(f"encode_batch takes an iterable of str, not one {type(texts).__name__}; "
+                            f"for one text use encode")
+        texts = texts if type(texts) is list else list(texts)
+        if not all(type(text) is str for text in texts):
+            for i, text in enumerate(texts):
+                _check_text(text, f"texts[{i}]")
         return self._call("encode_batch", texts, allowed_special, disallowed_special, add_special_tokens, flat)
 
     def count(

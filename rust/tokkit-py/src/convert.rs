@@ -171,7 +171,9 @@ pub fn rows_to_python(py: Python<'_>, rows: Vec<Vec<u32>>, flat: bool) -> PyResu
         let pair = PyTuple::new(py, [id_array(py, ids).into_any(), PyArray1::from_vec(py, offsets).into_any()])?;
         Ok(pair.into_any())
     } else {
-        let arrays = rows.into_iter().map(|row| id_array(py, row));
+        // Copied into arrays numpy owns: handing numpy each Vec would need an owner object
+        // per row, which costs more than the copy.
+        let arrays = rows.iter().map(|row| PyArray1::from_slice(py, row));
         Ok(PyList::new(py, arrays)?.into_any())
     }
 }
