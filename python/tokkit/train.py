@@ -205,6 +205,31 @@ class PreTokenCounts:
         return cls(core)
 
 
+
+def feed(counter, corpus: Corpus, *, errors: str, text_field: str, enabled: bool, threads: Optional[int]):
+    """Feeds a corpus to a core counter (anything with ``add_files`` and ``add_documents``),
+    with a progress bar in bytes: files are read in parallel in Rust, other sources in
+    batches of documents."""
+    source = resolve_corpus(corpus)
+    if isinstance(source, list) and all(isinstance(p, Path) for p in source):
+        bar = _bar(enabled, total=sum(p.stat().st_size for p in source), unit="B", unit_scale=True, desc="counting")
+        try:
+            counter.add_files([_file_spec(p, text_field) for p in source], errors=errors, threads=threads,
+                              progress=bar.update if bar is not None else None)
+        finally:
+            if bar is not None:
+                bar.close()
+        return
+    bar = _bar(enabled, unit="B", unit_scale=True, desc="counting")
+    try:
+        for batch in _batches(source):
+            counter.add_documents(batch, threads=threads)
+            if bar is not None:
+                bar.update(sum(len(d) for d in batch))
+    finally:
+        if bar is not None:
+            bar.close()
+
 def count_pre_tokens(
     corpus: Corpus,
     *,
@@ -220,27 +245,7 @@ def count_pre_tokens(
     """
     _check_threads(threads)
     core = _core.PreTokenCounts(pattern)
-    source = resolve_corpus(corpus)
-    enabled = _progress_enabled(show_progress)
-    if isinstance(source, list) and all(isinstance(p, Path) for p in source):
-        total = sum(p.stat().st_size for p in source)
-        bar = _bar(enabled, total=total, unit="B", unit_scale=True, desc="counting")
-        try:
-            core.add_files([_file_spec(p, text_field) for p in source], errors=errors, threads=threads,
-                           progress=bar.update if bar is not None else None)
-        finally:
-            if bar is not None:
-                bar.close()
-    else:
-        bar = _bar(enabled, unit="B", unit_scale=True, desc="counting")
-        try:
-            for batch in _batches(source):
-                core.add_documents(batch, threads=threads)
-                if bar is not None:
-                    bar.update(sum(len(d) for d in batch))
-        finally:
-            if bar is not None:
-                bar.close()
+    feed(core, corpus, errors=errors, text_field=text_field, enabled=_progress_enabled(show_progress), threads=threads)
     return PreTokenCounts(core)
 
 

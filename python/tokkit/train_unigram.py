@@ -9,35 +9,16 @@ words; every sentence is used (there is no sampling).
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Optional, Sequence
 
 from . import _core
 from .tokenizer import Tokenizer
-from .train import Corpus, _bar, _batches, _check_specials, _check_threads, _file_spec, _progress_enabled, resolve_corpus
+from .train import Corpus, _bar, _check_specials, _check_threads, _progress_enabled, feed
 
 
 def _count_words(corpus: Corpus, *, errors: str, text_field: str, enabled: bool, threads: Optional[int]):
     counts = _core.WordCounts()
-    source = resolve_corpus(corpus)
-    if isinstance(source, list) and all(isinstance(p, Path) for p in source):
-        bar = _bar(enabled, total=sum(p.stat().st_size for p in source), unit="B", unit_scale=True, desc="counting")
-        try:
-            counts.add_files([_file_spec(p, text_field) for p in source], errors=errors, threads=threads,
-                             progress=bar.update if bar is not None else None)
-        finally:
-            if bar is not None:
-                bar.close()
-    else:
-        bar = _bar(enabled, unit="B", unit_scale=True, desc="counting")
-        try:
-            for batch in _batches(source):
-                counts.add_documents(batch, threads=threads)
-                if bar is not None:
-                    bar.update(sum(len(d) for d in batch))
-        finally:
-            if bar is not None:
-                bar.close()
+    feed(counts, corpus, errors=errors, text_field=text_field, enabled=enabled, threads=threads)
     return counts
 
 

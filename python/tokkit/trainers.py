@@ -14,12 +14,11 @@ the 256 ``<0xXX>`` byte tokens where the model has byte fallback, then what was 
 from __future__ import annotations
 
 import warnings
-from pathlib import Path
 from typing import Optional, Sequence
 
 from . import _core
 from .tokenizer import Tokenizer
-from .train import Corpus, _bar, _batches, _check_specials, _check_threads, _file_spec, _progress_enabled, resolve_corpus
+from .train import Corpus, _bar, _check_specials, _check_threads, _progress_enabled, feed
 
 BERT_SPECIAL_TOKENS = ("[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]")
 
@@ -27,26 +26,7 @@ BERT_SPECIAL_TOKENS = ("[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]")
 def _count(core, corpus: Corpus, *, errors: str, text_field: str, show_progress, threads: Optional[int]):
     """Feeds a corpus to a ``_core.PieceCounts``, with a progress bar."""
     _check_threads(threads)
-    source = resolve_corpus(corpus)
-    enabled = _progress_enabled(show_progress)
-    if isinstance(source, list) and all(isinstance(p, Path) for p in source):
-        bar = _bar(enabled, total=sum(p.stat().st_size for p in source), unit="B", unit_scale=True, desc="counting")
-        try:
-            core.add_files([_file_spec(p, text_field) for p in source], errors=errors, threads=threads,
-                           progress=bar.update if bar else None)
-        finally:
-            if bar:
-                bar.close()
-    else:
-        bar = _bar(enabled, unit="B", unit_scale=True, desc="counting")
-        try:
-            for batch in _batches(source):
-                core.add_documents(batch, threads=threads)
-                if bar:
-                    bar.update(sum(len(d) for d in batch))
-        finally:
-            if bar:
-                bar.close()
+    feed(core, corpus, errors=errors, text_field=text_field, enabled=_progress_enabled(show_progress), threads=threads)
     return core
 
 
