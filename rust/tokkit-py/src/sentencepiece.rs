@@ -1,9 +1,8 @@
 //! `tokkit._core.SentencePiece`: SentencePiece Unigram and BPE models.
 
 use crate::convert::{char_spans, ids_from, rows_to_python, run, special_set, to_py_err, IdObjects};
-use crate::training::{report, utf8_errors, with_threads};
+use crate::training::{corpus_files, report, utf8_errors, with_threads};
 use std::path::PathBuf;
-use tokkit::corpus::{CorpusFile, Format};
 use tokkit::count::PreTokenCounts;
 use tokkit::normalize::Normalizer;
 use tokkit::unigram::sentences;
@@ -233,10 +232,7 @@ impl PyWordCounts {
         progress: Option<Py<PyAny>>,
     ) -> PyResult<()> {
         let errors = utf8_errors(errors)?;
-        let files: Vec<CorpusFile> = files
-            .into_iter()
-            .map(|(path, field)| CorpusFile { path, format: field.map_or(Format::Text, Format::JsonLines) })
-            .collect();
+        let files = corpus_files(files);
         let normalizer = Normalizer::identity();
         let counts = run(py, || {
             with_threads(threads, || sentences::count_files(&files, &normalizer, errors, &mut |n| report(&progress, n)))

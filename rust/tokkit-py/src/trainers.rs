@@ -4,11 +4,10 @@
 
 use crate::convert::{run, to_py_err};
 use crate::pipeline::PyPipeline;
-use crate::training::{report, utf8_errors, with_threads};
+use crate::training::{corpus_files, report, utf8_errors, with_threads};
 use pyo3::prelude::*;
 use pyo3::pybacked::PyBackedStr;
 use std::path::PathBuf;
-use tokkit::corpus::{CorpusFile, Format};
 use tokkit::count::{count_files_with, PreTokenCounts};
 use tokkit::pipeline::normalizers::BertNormalizer;
 use tokkit::train::{char_bpe, chars, wordpiece, words, Cutter};
@@ -57,8 +56,7 @@ impl PyPieceCounts {
     #[pyo3(signature = (files, *, errors, threads=None, progress=None))]
     fn add_files(&mut self, py: Python<'_>, files: Vec<(PathBuf, Option<String>)>, errors: &str, threads: Option<usize>, progress: Option<Py<PyAny>>) -> PyResult<()> {
         let errors = utf8_errors(errors)?;
-        let files: Vec<CorpusFile> =
-            files.into_iter().map(|(path, field)| CorpusFile { path, format: field.map_or(Format::Text, Format::JsonLines) }).collect();
+        let files = corpus_files(files);
         let cutter = &self.cutter;
         let counts = run(py, || {
             with_threads(threads, || count_files_with(&files, &|t, p| cutter.cut(t, p), errors, &mut |n| report(&progress, n)))

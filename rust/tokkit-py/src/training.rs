@@ -65,10 +65,7 @@ impl PyPreTokenCounts {
         progress: Option<Py<PyAny>>,
     ) -> PyResult<()> {
         let errors = utf8_errors(errors)?;
-        let files: Vec<CorpusFile> = files
-            .into_iter()
-            .map(|(path, field)| CorpusFile { path, format: field.map_or(Format::Text, Format::JsonLines) })
-            .collect();
+        let files = corpus_files(files);
         let pre = &self.pre_tokenizer;
         let counts = run(py, || {
             with_threads(threads, || count_files(&files, pre, errors, &mut |n| report(&progress, n)))
@@ -177,6 +174,11 @@ fn tokenizer(trained: Trained, pre: PreTokenizer, special_tokens: Vec<String>) -
     let model = trained.into_model()?;
     let specials = special_tokens.into_iter().enumerate().map(|(i, t)| (t, first_special + i as u32)).collect();
     ByteLevelBpe::new(model, pre, specials)
+}
+
+/// The files a corpus names, from Python's (path, jsonl_field or None) pairs.
+pub(crate) fn corpus_files(files: Vec<(PathBuf, Option<String>)>) -> Vec<CorpusFile> {
+    files.into_iter().map(|(path, field)| CorpusFile { path, format: field.map_or(Format::Text, Format::JsonLines) }).collect()
 }
 
 pub(crate) fn utf8_errors(errors: &str) -> PyResult<Utf8Errors> {

@@ -137,7 +137,9 @@ pub fn count_files_with(
     count_files_by(files, errors, progress, &mut |counts, batch| counts.add_documents_with(cut, batch))
 }
 
-fn count_files_by(
+/// Counts corpus files a batch of chunks at a time with `add`, calling `progress` with the
+/// file bytes read after each batch; an error from either stops the count.
+pub(crate) fn count_files_by(
     files: &[CorpusFile],
     errors: Utf8Errors,
     progress: &mut dyn FnMut(u64) -> Result<()>,

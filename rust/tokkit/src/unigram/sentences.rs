@@ -7,8 +7,8 @@
 //! Documents are processed in parallel, each into a local map, and the maps are added up
 //! (u64 counts), so the result does not depend on the number of threads.
 
-use crate::corpus::{ChunkReader, CorpusFile, Utf8Errors};
-use crate::count::PreTokenCounts;
+use crate::corpus::{CorpusFile, Utf8Errors};
+use crate::count::{count_files_by, PreTokenCounts};
 use crate::error::Result;
 use crate::normalize::{lead_len, Normalizer, SPACE_SYMBOL};
 use rayon::prelude::*;
@@ -86,29 +86,10 @@ pub fn count_files(
     errors: Utf8Errors,
     progress: &mut dyn FnMut(u64) -> Result<()>,
 ) -> Result<PreTokenCounts> {
-    let mut counts = PreTokenCounts::new();
-    let batch_size = rayon::current_num_threads().max(1) * 2;
-    for file in files {
-        let mut reader = ChunkReader::open(file, errors)?;
-        let mut reported = 0;
-        loop {
-            let mut batch = Vec::with_capacity(batch_size);
-            while batch.len() < batch_size {
-                match reader.next_chunk()? {
-                    Some(documents) => batch.extend(documents),
-                    None => break,
-                }
-            }
-            if batch.is_empty() {
-                break;
-            }
-            count_documents(normalizer, &batch, &mut counts);
-            let read = reader.raw_bytes_read();
-            progress(read - reported)?;
-            reported = read;
-        }
-    }
-    Ok(counts)
+    count_files_by(files, errors, progress, &mut |counts, batch| {
+        count_documents(normalizer, batch, counts);
+        Ok(())
+    })
 }
 
 #[cfg(test)]
