@@ -320,6 +320,12 @@ def train_bpe(
     byte tokens with ``byte_fallback=True``, or ``<unk>``. ``<unk>`` and the special
     tokens take the first ids. It saves as a tokenizer.json shaped like Phi-3's.
     """
+    if not isinstance(vocab_size, int) or isinstance(vocab_size, bool) or vocab_size < 1:
+        raise ValueError(f"vocab_size must be a positive int, not {vocab_size!r}")
+    if not isinstance(min_frequency, int) or min_frequency < 1:
+        raise ValueError(f"min_frequency must be an int of at least 1, not {min_frequency!r}")
+    if max_token_length is not None and (not isinstance(max_token_length, int) or max_token_length < 1):
+        raise ValueError(f"max_token_length must be a positive int or None, not {max_token_length!r}")
     if not byte_level:
         return _train_char_bpe(corpus, vocab_size=vocab_size, pattern=pattern, special_tokens=special_tokens,
                                min_frequency=min_frequency, max_token_length=max_token_length,
@@ -328,12 +334,6 @@ def train_bpe(
                                character_coverage=character_coverage)
     if byte_fallback:
         raise ValueError("byte_fallback is for character-level BPE (byte_level=False); byte-level BPE has every byte")
-    if not isinstance(vocab_size, int) or isinstance(vocab_size, bool) or vocab_size < 1:
-        raise ValueError(f"vocab_size must be a positive int, not {vocab_size!r}")
-    if not isinstance(min_frequency, int) or min_frequency < 1:
-        raise ValueError(f"min_frequency must be an int of at least 1, not {min_frequency!r}")
-    if max_token_length is not None and (not isinstance(max_token_length, int) or max_token_length < 1):
-        raise ValueError(f"max_token_length must be a positive int or None, not {max_token_length!r}")
     specials = _check_specials(special_tokens)
     _check_threads(threads)
     if (corpus is None) == (counts is None):
@@ -422,12 +422,6 @@ def _train_char_bpe(corpus, *, vocab_size, pattern, special_tokens, min_frequenc
                     threads, counts, errors, text_field, name, byte_fallback, character_coverage) -> Tokenizer:
     from .trainers import train_char_bpe
 
-    if not isinstance(vocab_size, int) or isinstance(vocab_size, bool) or vocab_size < 1:
-        raise ValueError(f"vocab_size must be a positive int, not {vocab_size!r}")
-    if not isinstance(min_frequency, int) or min_frequency < 1:
-        raise ValueError(f"min_frequency must be an int of at least 1, not {min_frequency!r}")
-    if max_token_length is not None and (not isinstance(max_token_length, int) or max_token_length < 1):
-        raise ValueError(f"max_token_length must be a positive int or None, not {max_token_length!r}")
     if pattern is not None:
         raise ValueError("pattern is for byte-level BPE; character-level BPE cuts words at spaces (SentencePiece "
                          "style): leave pattern out, or pass byte_level=True")
