@@ -54,20 +54,33 @@ def compare_tokenizers(train_text: str, eval_text: str, tokenizers: dict, *, d_m
     train_bytes = len(train_text.encode("utf-8"))
     for name, tokenizer in tokenizers.items():
         tokens = tokenize(tokenizer, train_text)
-        config = Config(vocab_size=tokenizer.vocab_size, context=context, d_model=d_model, n_layers=n_layers,
-                        n_heads=n_heads, seed=seed)
-        model = Transformer(config)
-        began = time.perf_counter()
-        train(model, tokens, steps=steps, batch_size=batch_size, lr=lr, eval_every=steps,
-              eval_tokens=tokenize(tokenizer, eval_text), seed=seed, show_progress=show_progress)
-        scores = evaluate(model, tokenizer, eval_text)
+        model, scores, seconds = train_and_evaluate(
+            tokenizer, tokens, eval_text, context=context, d_model=d_model, n_layers=n_layers, n_heads=n_heads,
+            steps=steps, batch_size=batch_size, lr=lr, seed=seed, show_progress=show_progress)
         bytes_per_token = train_bytes / len(tokens)
         rows.append({"name": name, "vocab_size": tokenizer.vocab_size, "tokens": len(tokens),
                      "bytes_per_token": bytes_per_token, "params": model.n_params,
                      "bytes_seen": int(steps * batch_size * context * bytes_per_token),
                      "loss": scores["loss"], "bits_per_byte": scores["bits_per_byte"],
-                     "seconds": time.perf_counter() - began})
+                     "seconds": seconds})
     return rows
+
+
+def train_and_evaluate(tokenizer, tokens, eval_text: str, *, context: int, d_model: int, n_layers: int,
+                       n_heads: int, steps: int, batch_size: int, lr: float, seed: int, show_progress,
+                       eval_tokens=None):
+    """Trains a fresh model of this shape on ``tokens`` and scores it on ``eval_text``:
+    returns (model, scores from ``evaluate``, seconds spent training and scoring)."""
+    config = Config(vocab_size=tokenizer.vocab_size, context=context, d_model=d_model, n_layers=n_layers,
+                    n_heads=n_heads, seed=seed)
+    model = Transformer(config)
+    began = time.perf_counter()
+    if eval_tokens is None:
+        eval_tokens = tokenize(tokenizer, eval_text)
+    train(model, tokens, steps=steps, batch_size=batch_size, lr=lr, eval_every=steps, eval_tokens=eval_tokens,
+          seed=seed, show_progress=show_progress)
+    scores = evaluate(model, tokenizer, eval_text)
+    return model, scores, time.perf_counter() - began
 
 
 def markdown_table(rows: Sequence[dict]) -> str:

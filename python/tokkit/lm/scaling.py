@@ -12,15 +12,12 @@ from __future__ import annotations
 
 import math
 import os
-import time
 from typing import Optional, Sequence, Union
 
 import numpy as np
 
+from .compare import train_and_evaluate
 from .data import tokenize
-from .evaluate import evaluate
-from .model import Config, Transformer
-from .train import train
 
 # (d_model, n_layers, n_heads): from about 3 thousand to 600 thousand non-embedding parameters.
 SIZES = ((16, 1, 2), (32, 1, 2), (48, 2, 2), (64, 2, 4), (96, 3, 4), (128, 3, 4))
@@ -70,20 +67,17 @@ def run_scaling(train_text: str, eval_text: str, tokenizer, *, sizes=SIZES, step
     """Trains one model per ``(d_model, n_layers, n_heads)`` in ``sizes`` for the same
     ``steps`` (so the same ``steps * batch_size * context`` tokens), evaluates each on
     ``eval_text``, and fits the power law. Returns ``{"runs": [...], "fit": {...}}``."""
-    tokens = tokenize(tokenizer, train_text)
+    tokens, eval_tokens = tokenize(tokenizer, train_text), tokenize(tokenizer, eval_text)
     runs = []
     for d_model, n_layers, n_heads in sizes:
-        config = Config(vocab_size=tokenizer.vocab_size, context=context, d_model=d_model, n_layers=n_layers,
-                        n_heads=n_heads, seed=seed)
-        model = Transformer(config)
-        began = time.perf_counter()
-        train(model, tokens, steps=steps, batch_size=batch_size, lr=lr, eval_every=steps,
-              eval_tokens=tokenize(tokenizer, eval_text), seed=seed, show_progress=show_progress)
-        scores = evaluate(model, tokenizer, eval_text)
+        model, scores, seconds = train_and_evaluate(
+            tokenizer, tokens, eval_text, context=context, d_model=d_model, n_layers=n_layers, n_heads=n_heads,
+            steps=steps, batch_size=batch_size, lr=lr, seed=seed, show_progress=show_progress,
+            eval_tokens=eval_tokens)
         runs.append({"d_model": d_model, "n_layers": n_layers, "n_heads": n_heads,
                      "params": model.n_params_non_embedding, "params_total": model.n_params,
                      "loss": scores["loss"], "bits_per_byte": scores["bits_per_byte"],
-                     "seconds": time.perf_counter() - began})
+                     "seconds": seconds})
     fit = fit_power_law([r["params"] for r in runs], [r["loss"] for r in runs])
     budget = steps * batch_size * context
     return {"runs": runs, "fit": fit, "tokens": budget, "train_tokens": len(tokens),
