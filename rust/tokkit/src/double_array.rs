@@ -12,13 +12,15 @@
 //!
 //! Building places the nodes depth first, each at the first free slots that fit all its
 //! children (a free list over the array, at most `MAX_TRIES` candidates per node, then a
-//! fresh block of 256): O(keys · length) for the tries of vocabularies and charsmaps.
+//! fresh block of 256; a free unit that too many nodes failed to use leaves the list):
+//! O(keys · length) for the tries of vocabularies and charsmaps.
 
 use crate::error::{Error, Result};
 
 const HAS_LEAF: u32 = 1 << 8;
 const IS_LEAF: u32 = 1 << 31;
 const MAX_TRIES: usize = 64;
+const MAX_FAILURES: u8 = 16;
 
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct DoubleArray {
@@ -146,6 +148,14 @@ pub struct Cursor {
     leaf: bool,
 }
 
+impl Cursor {
+    /// Whether the walk so far spells a key (its value is then `DoubleArray::value`).
+    #[inline(always)]
+    pub fn is_key(&self) -> bool {
+        self.leaf
+    }
+}
+
 #[derive(Default)]
 struct Builder {
     units: Vec<u32>,
@@ -155,6 +165,8 @@ struct Builder {
     /// Free slots as a doubly linked list (`NIL`-terminated), in index order.
     next_free: Vec<u32>,
     prev_free: Vec<u32>,
+    /// How many searches for a base have failed on each free unit.
+    failures: Vec<u8>,
     head: u32,
     tail: u32,
     last_used: usize,
@@ -174,6 +186,7 @@ impl Builder {
             self.units.push(0);
             self.base_used.push(false);
             self.next_free.push(NIL);
+            self.failures.push(0);
             self.prev_free.push(self.tail);
             if self.tail == NIL {
                 self.head = i as u32;
@@ -193,6 +206,20 @@ impl Builder {
         while i >= self.units.len() {
             self.grow();
         }
+        self.unlink(i);
+        self.last_used = self.last_used.max(i);
+    }
+
+    /// Gives up on a free unit that many nodes have failed to use: it stays free (with a
+    /// label no byte has) but leaves the free list, so the search for a base stops walking
+    /// over it. Without this, a large vocabulary fills the front of the list with units
+    /// that fit nothing, every search fails on them, and each failure adds a fresh block.
+    fn retire(&mut self, i: usize) {
+        self.unlink(i);
+        self.units[i] = IS_LEAF;
+    }
+
+    fn unlink(&mut self, i: usize) {
         let (prev, next) = (self.prev_free[i], self.next_free[i]);
         if prev == NIL {
             self.head = next;
@@ -206,7 +233,6 @@ impl Builder {
         }
         self.prev_free[i] = NIL;
         self.next_free[i] = NIL;
-        self.last_used = self.last_used.max(i);
     }
 
     fn encodable(node: usize, base: usize) -> bool {
@@ -233,7 +259,12 @@ impl Builder {
             {
                 return base;
             }
-            candidate = self.next_free[candidate as usize];
+            let next = self.next_free[candidate as usize];
+            self.failures[candidate as usize] += 1;
+            if self.failures[candidate as usize] == MAX_FAILURES {
+                self.retire(candidate as usize);
+            }
+            candidate = next;
         }
         // A fresh block, addressed so that the offset is a multiple of 256.
         let block = self.units.len();

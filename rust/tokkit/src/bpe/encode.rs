@@ -56,6 +56,15 @@ pub trait MergeRule {
 
     /// One past the largest priority.
     fn priority_bound(&self) -> usize;
+
+    /// Appends the merge of a long piece to `out`: the priority-queue merge, unless the rule
+    /// knows a faster way to the same result.
+    fn merge_long_piece(&self, piece: &[u8], out: &mut Vec<u32>)
+    where
+        Self: Sized,
+    {
+        merge_long(self, piece, out);
+    }
 }
 
 /// Encodes pieces one after another, keeping what can be kept between them: a scratch
@@ -102,7 +111,7 @@ impl<'t> PieceEncoder<'t> {
         if piece.len() < LONG_PIECE {
             merge_scan(rule, piece, &mut self.parts, out);
         } else {
-            merge_long(rule, piece, out);
+            rule.merge_long_piece(piece, out);
         }
         if self.cached_ids.len() >= CACHE_MAX_IDS {
             self.cache.clear();
@@ -132,6 +141,11 @@ pub fn merge_scan(rule: &impl MergeRule, piece: &[u8], parts: &mut Vec<Part>, ou
 /// The O(n·m) merge, leaving the final parts in `parts`, followed by a part whose start is
 /// where the last one ends (and whose id is NONE).
 pub fn scan_parts(rule: &impl MergeRule, piece: &[u8], parts: &mut Vec<Part>) {
+    scan_parts_until(rule, piece, parts, 1);
+}
+
+/// `scan_parts`, stopping early once only `fewest` parts are left.
+pub fn scan_parts_until(rule: &impl MergeRule, piece: &[u8], parts: &mut Vec<Part>, fewest: usize) {
     parts.clear();
     let end = rule.initial_parts(piece, |start, id| parts.push(Part { start, id, pair: NONE }));
     parts.push(Part { start: end, id: NONE, pair: NONE });
@@ -147,7 +161,7 @@ pub fn scan_parts(rule: &impl MergeRule, piece: &[u8], parts: &mut Vec<Part>) {
     for k in 0..parts.len().saturating_sub(2) {
         set_pair(parts, k);
     }
-    loop {
+    while parts.len() > fewest + 1 {
         let mut best = (NONE, 0);
         for (k, part) in parts.iter().enumerate() {
             if part.pair < best.0 {

@@ -1,5 +1,6 @@
 //! Byte-level byte-pair encoding.
 
+mod backtrack;
 pub mod encode;
 pub mod merges;
 mod queue;

@@ -1,7 +1,9 @@
 //! The rank table of a byte-level BPE: token bytes → rank (= id), and back.
 
+use super::backtrack::Backtracker;
 use crate::error::{Error, Result};
 use rustc_hash::FxHashMap;
+use std::sync::{Arc, OnceLock};
 
 pub type Rank = u32;
 
@@ -49,6 +51,9 @@ pub struct Ranks {
     by_bytes: FxHashMap<Box<[u8]>, Rank>,
     max_len: usize,
     by_rank: Vec<Option<Box<[u8]>>>,
+    /// The tables of the backtracking merge, built when the first long piece comes (None
+    /// if the vocabulary does not allow it); clones share them.
+    backtracker: Arc<OnceLock<Option<Backtracker>>>,
 }
 
 impl Ranks {
@@ -118,7 +123,8 @@ impl Ranks {
             }
         }
         let max_len = by_bytes.keys().map(|b| b.len()).max().unwrap_or(0);
-        Ok((Ranks { byte_ranks, two, short, medium, by_bytes, max_len, by_rank }, missing))
+        let backtracker = Arc::default();
+        Ok((Ranks { byte_ranks, two, short, medium, by_bytes, max_len, by_rank, backtracker }, missing))
     }
 
     #[inline(always)]
@@ -163,6 +169,12 @@ impl Ranks {
         self.by_rank.len()
     }
 
+    /// Whether long pieces take the backtracking walk (see `merge_long_piece`); builds its
+    /// tables if they are not built yet.
+    pub fn walks_long_pieces(&self) -> bool {
+        self.backtracker.get_or_init(|| Backtracker::new(self)).is_some()
+    }
+
     /// (bytes, rank) in rank order.
     pub fn iter(&self) -> impl Iterator<Item = (&[u8], Rank)> {
         self.by_rank
@@ -200,5 +212,15 @@ impl crate::bpe::encode::MergeRule for Ranks {
 
     fn priority_bound(&self) -> usize {
         self.rank_bound()
+    }
+
+    /// Long pieces take the backtracking walk (`backtrack.rs`), which gives the same tokens
+    /// reading the piece in order instead of all over; the priority-queue merge remains for
+    /// vocabularies and pieces the walk does not cover.
+    fn merge_long_piece(&self, piece: &[u8], out: &mut Vec<u32>) {
+        let walker = self.backtracker.get_or_init(|| Backtracker::new(self)).as_ref();
+        if !walker.is_some_and(|w| w.encode(self, piece, out)) {
+            crate::bpe::encode::merge_long(self, piece, out);
+        }
     }
 }

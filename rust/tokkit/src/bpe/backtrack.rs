@@ -1,0 +1,374 @@
+//! Byte-pair encoding of long pieces by walking the piece left to right, the way the
+//! rust-gems `bpe` crate showed it can be done, rather than by replaying the merges in
+//! rank order.
+//!
+//! Why it works. Call a token *reachable* when merging its own bytes gives back the token
+//! itself; the result of merging any text consists of reachable tokens only (a piece that
+//! is a token is taken whole before merging starts, so that case never comes here). For a
+//! reachable token, the *split* is the pair of tokens its last merge joined. Two adjacent
+//! tokens `a` (ending at byte p) and `b` (starting at p) *stay apart* when merging the bytes
+//! of `a` and `b` together gives `[a, b]`: no pair of parts across p joins before `a` and
+//! `b` are complete. The merge of a text is the one sequence of reachable tokens that
+//! spells the text and whose neighbours all stay apart. So the encoder takes the longest
+//! token at each position, checks it against the token before, and on failure tries the
+//! next shorter token that is a prefix; when no token fits, the position cannot be a token
+//! boundary: it is marked dead and the last token taken back. Each (position, token) pair
+//! is tried at most once, so the work is linear in the piece, and it moves through the
+//! piece in order, so memory is read where it was just written.
+//!
+//! Whether `a` and `b` stay apart is decided by undoing their merges: the parts that meet
+//! at p are the right-hand parts of `a` (its split's right side, that one's right side,
+//! and so on down to a byte) and the left-hand parts of `b`. Going back in time, undo
+//! whichever of the two was formed last (the larger rank; ranks are the order in which a
+//! merge happens), and check whether the two parts now facing each other across p form a
+//! token that would have joined before the merge just undone. Ties go to the left part, as
+//! in the merge itself. If no facing pair joins in time, the two stay apart.
+//!
+//! The walk assumes what trained vocabularies have: every token's split has lower ranks
+//! than the token itself, so ranks order the merges in time. Not every vocabulary keeps
+//! to it everywhere (llama3 has a token made, last, from a part that ranks above it), so
+//! `Backtracker::new` collects the tokens that break it, and a piece that contains one of
+//! them takes the priority-queue merge instead. A piece without them never meets them (a
+//! part is always a substring of the piece), nor any token built on them. Tokens with a
+//! NUL byte cannot go in the trie, so a piece with a NUL byte takes the other merge too.
+
+use super::encode::{scan_parts_until, Part, NONE};
+use super::vocab::{Rank, Ranks};
+use crate::double_array::DoubleArray;
+use aho_corasick::AhoCorasick;
+
+/// What the walk needs to know of one token, packed into 16 bytes: the walk asks for all
+/// of it at once, so a token is one cache line away rather than several, and four tokens
+/// share a line.
+#[derive(Clone, Copy, Debug)]
+#[repr(align(16))]
+struct Token {
+    /// Its split, or NONE twice for single bytes and tokens no merge makes.
+    left: Rank,
+    right: Rank,
+    /// Its length in bytes (low 8 bits), and above them the longest token in the trie that
+    /// is a proper prefix of this one (NO_SHORTER if none).
+    len_shorter: u32,
+    /// Low half: bit `byte_bit(b)` is set for the first byte b of every y such that this
+    /// token followed by y is a token. High half: likewise for the last byte of every x
+    /// such that x followed by this token is a token.
+    neighbours: u32,
+}
+
+const NO_SHORTER: u32 = u32::MAX >> 8;
+
+impl Token {
+    #[inline(always)]
+    fn len(&self) -> usize {
+        (self.len_shorter & 0xFF) as usize
+    }
+
+    #[inline(always)]
+    fn shorter(&self) -> Rank {
+        match self.len_shorter >> 8 {
+            NO_SHORTER => NONE,
+            rank => rank,
+        }
+    }
+
+    #[inline(always)]
+    fn may_be_followed_by(&self, first_byte: u8) -> bool {
+        self.neighbours & byte_bit(first_byte) != 0
+    }
+
+    #[inline(always)]
+    fn may_be_preceded_by(&self, last_byte: u8) -> bool {
+        self.neighbours >> 16 & byte_bit(last_byte) != 0
+    }
+}
+
+/// The bit of a byte in `Token::neighbours`' halves.
+#[inline(always)]
+fn byte_bit(byte: u8) -> u32 {
+    1 << (byte % 16)
+}
+
+/// What the walk needs besides the rank table.
+#[derive(Clone, Debug)]
+pub struct Backtracker {
+    /// Every reachable token without a NUL byte, to its rank.
+    trie: DoubleArray,
+    /// By rank.
+    token: Vec<Token>,
+    /// The longest token in `trie`.
+    max_len: usize,
+    /// The tokens whose split ranks above them, if there are any: a piece that contains
+    /// one is left to the priority-queue merge.
+    out_of_order: Option<AhoCorasick>,
+}
+
+impl Backtracker {
+    /// The tables for `ranks` (None only if the trie cannot be built).
+    pub fn new(ranks: &Ranks) -> Option<Backtracker> {
+        // The packing holds lengths below 256 and ranks below 2^24 - 1.
+        if ranks.rank_bound() >= NO_SHORTER as usize || ranks.iter().any(|(bytes, _)| bytes.len() > 255) {
+            return None;
+        }
+        let none = Token { left: NONE, right: NONE, len_shorter: NO_SHORTER << 8, neighbours: 0 };
+        let mut token = vec![none; ranks.rank_bound()];
+        let mut keys: Vec<(&[u8], u32)> = Vec::with_capacity(ranks.len());
+        let mut parts: Vec<Part> = Vec::new();
+        let mut out_of_order: Vec<&[u8]> = Vec::new();
+        for (bytes, rank) in ranks.iter() {
+            let this = &mut token[rank as usize];
+            this.len_shorter |= bytes.len() as u32;
+            let reachable = if bytes.len() == 1 {
+                true
+            } else {
+                // Merge the token's bytes until two parts are left: if those two are all
+                // there is before the end marker, their join is the token's last merge.
+                scan_parts_until(ranks, bytes, &mut parts, 2);
+                if parts.len() == 3 {
+                    (this.left, this.right) = (parts[0].id, parts[1].id);
+                    if this.left >= rank || this.right >= rank {
+                        out_of_order.push(bytes);
+                    }
+                    true
+                } else {
+                    false
+                }
+            };
+            if reachable && !bytes.contains(&0) {
+                keys.push((bytes, rank));
+            }
+        }
+        let max_len = keys.iter().map(|(k, _)| k.len()).max().unwrap_or(0);
+        let trie = DoubleArray::build(&keys).ok()?;
+        let out_of_order = match out_of_order.is_empty() {
+            true => None,
+            false => Some(AhoCorasick::new(&out_of_order).ok()?),
+        };
+        for (bytes, rank) in ranks.iter() {
+            let shorter = match longest_in(&trie, &bytes[..bytes.len() - 1]) {
+                NONE => NO_SHORTER,
+                rank => rank,
+            };
+            token[rank as usize].len_shorter = shorter << 8 | bytes.len() as u32;
+            for cut in 1..bytes.len() {
+                let (x, y) = bytes.split_at(cut);
+                if let (Some(x), Some(y)) = (ranks.get(x), ranks.get(y)) {
+                    token[x as usize].neighbours |= byte_bit(bytes[cut]);
+                    token[y as usize].neighbours |= byte_bit(bytes[cut - 1]) << 16;
+                }
+            }
+        }
+        Some(Backtracker { trie, token, max_len, out_of_order })
+    }
+
+    /// Appends the merge of `piece` to `out`; false (leaving `out` as it was) when the
+    /// piece has a NUL byte, which the trie cannot hold, or contains a token whose split
+    /// ranks above it.
+    pub fn encode(&self, ranks: &Ranks, piece: &[u8], out: &mut Vec<Rank>) -> bool {
+        if piece.contains(&0) || self.out_of_order.as_ref().is_some_and(|tokens| tokens.is_match(piece)) {
+            return false;
+        }
+        let n = piece.len();
+        // The tokens taken so far are out[first..]; `pos` is where the last one ends.
+        let first = out.len();
+        let mut dead = vec![0u64; (n + 1).div_ceil(64)];
+        let is_dead = |dead: &[u64], at: usize| dead[at / 64] >> (at % 64) & 1 != 0;
+        let mut pos = 0;
+        let mut candidate = self.longest(&piece[pos..]);
+        while pos < n {
+            let end = pos + self.token[candidate as usize].len();
+            let fits = !is_dead(&dead, end)
+                && (out.len() == first || self.stay_apart(ranks, piece, pos, out[out.len() - 1], candidate));
+            if fits {
+                out.push(candidate);
+                pos = end;
+                if pos < n {
+                    candidate = self.longest(&piece[pos..]);
+                }
+                continue;
+            }
+            candidate = self.token[candidate as usize].shorter();
+            // When no shorter token is left, no token fits at `pos`: it is not a boundary.
+            // Take back tokens until one has a shorter alternative to try.
+            while candidate == NONE {
+                dead[pos / 64] |= 1 << (pos % 64);
+                if out.len() == first {
+                    // Only a vocabulary the walk's reasoning does not cover gets here.
+                    debug_assert!(false, "the backtracking merge found no encoding");
+                    return false;
+                }
+                let last = self.token[out.pop().unwrap() as usize];
+                pos -= last.len();
+                candidate = last.shorter();
+            }
+        }
+        true
+    }
+
+    /// The longest token in the trie that `text` starts with (`text` has no NUL byte, and
+    /// every other single byte is a token).
+    #[inline(always)]
+    fn longest(&self, text: &[u8]) -> Rank {
+        let text = &text[..text.len().min(self.max_len)];
+        let mut cursor = self.trie.root();
+        let mut best = NONE;
+        for &byte in text {
+            if !self.trie.step(&mut cursor, byte) {
+                break;
+            }
+            if let Some(rank) = self.trie.value(&cursor) {
+                // The walk will want this token's record next (or the record of a longer
+                // one): start fetching it while the trie walk goes on.
+                prefetch(&self.token[rank as usize]);
+                best = rank;
+            }
+        }
+        best
+    }
+
+    /// Whether `left` (ending at `pos`) and `right` (starting there) stay apart when their
+    /// bytes are merged together.
+    #[inline(never)]
+    fn stay_apart(&self, ranks: &Ranks, piece: &[u8], pos: usize, mut left: Rank, mut right: Rank) -> bool {
+        // A join across `pos` matters only if its rank is below `limit`: it would happen
+        // before the merge last undone.
+        let mut limit = Rank::MAX;
+        let (mut left_token, mut right_token) = (self.token[left as usize], self.token[right as usize]);
+        let (before, after) = (piece[pos - 1], piece[pos]);
+        loop {
+            if left_token.may_be_followed_by(after) && right_token.may_be_preceded_by(before) {
+                let across = &piece[pos - left_token.len()..pos + right_token.len()];
+                if ranks.get(across).is_some_and(|across| across < limit) {
+                    return false;
+                }
+            }
+            // A single byte was there from the start: it is never the one formed last.
+            let left_formed = (left_token.right != NONE).then_some(left);
+            let right_formed = (right_token.left != NONE).then_some(right);
+            match (left_formed, right_formed) {
+                (None, None) => return true,
+                // On a tie (the same token on both sides) the left one formed first.
+                (Some(l), r) if r.is_none_or(|r| l > r) => {
+                    limit = left;
+                    left = left_token.right;
+                    left_token = self.token[left as usize];
+                }
+                _ => {
+                    // A join across `pos` ties with `right`'s own merge only when it makes
+                    // the same token, and then it is the one further left: it wins.
+                    limit = right + 1;
+                    right = right_token.left;
+                    right_token = self.token[right as usize];
+                }
+            }
+        }
+    }
+}
+
+#[inline(always)]
+fn prefetch<T>(item: &T) {
+    #[cfg(target_arch = "x86_64")]
+    // SAFETY: prefetching is a hint; it cannot fault, and the pointer is a valid reference.
+    unsafe {
+        std::arch::x86_64::_mm_prefetch(item as *const T as *const i8, std::arch::x86_64::_MM_HINT_T0);
+    }
+}
+
+/// The value of the longest key in `trie` that is a prefix of `text`, or NONE.
+#[inline(never)]
+fn longest_in(trie: &DoubleArray, text: &[u8]) -> Rank {
+    let mut cursor = trie.root();
+    let mut best = NONE;
+    for &byte in text {
+         if !trie.step(&mut cursor, byte) {
+            break;
+        }
+        if let Some(rank) = trie.value(&cursor) {
+            best = rank;
+        }
+    }
+    best
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::bpe::encode::merge_long;
+
+    /// A vocabulary built the way BPE training builds one: each new token joins two earlier
+    /// ones, so every split ranks below its token.
+    fn trained(joins: &[(&str, &str)]) -> Ranks {
+        let mut tokens: Vec<Vec<u8>> = (0..=255u8).map(|b| vec![b]).collect();
+        for (a, b) in joins {
+            tokens.push([a.as_bytes(), b.as_bytes()].concat());
+        }
+        Ranks::from_tokens(tokens.into_iter().enumerate().map(|(r, t)| (t, r as Rank))).unwrap()
+    }
+
+    fn both(ranks: &Ranks, piece: &[u8]) -> (Vec<Rank>, Vec<Rank>) {
+        let walker = Backtracker::new(ranks).expect("a trained vocabulary");
+        let mut walked = Vec::new();
+        assert!(walker.encode(ranks, piece, &mut walked));
+        let mut merged = Vec::new();
+        merge_long(ranks, piece, &mut merged);
+        (walked, merged)
+    }
+
+    #[test]
+    fn walks_to_the_same_tokens_as_the_merge_on_every_short_string() {
+        let ranks = trained(&[
+            ("a", "b"), ("b", "a"), ("a", "a"), ("ab", "a"), ("b", "ab"), ("ab", "ab"),
+            ("aa", "a"), ("ba", "ba"), ("ab", "b"), ("b", "b"), ("aa", "aa"), ("bb", "a"),
+            ("c", "a"), ("ca", "b"), ("b", "c"), ("a", "bc"),
+        ]);
+        let alphabet = [b'a', b'b', b'c'];
+        for len in 1..=10u32 {
+            for code in 0..3usize.pow(len) {
+                let piece: Vec<u8> = (0..len).map(|i| alphabet[code / 3usize.pow(i) % 3]).collect();
+                let (walked, merged) = both(&ranks, &piece);
+                assert_eq!(walked, merged, "{}", String::from_utf8_lossy(&piece));
+            }
+        }
+    }
+
+    #[test]
+    fn long_runs_and_pseudo_random_text_agree_with_the_merge() {
+        let ranks = trained(&[
+            ("a", "a"), ("aa", "aa"), ("aaaa", "a"), ("aa", "a"), ("x", "y"), ("y", "x"),
+            ("xy", "x"), ("xyx", "y"), ("y", "xy"), ("a", "x"), ("ax", "y"),
+        ]);
+        let mut state = 12345u64;
+        let random: Vec<u8> = (0..100_000)
+            .map(|_| {
+                state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+                b"axy"[(state >> 33) as usize % 3]
+            })
+            .collect();
+        for piece in [vec![b'a'; 100_001], b"xy".repeat(50_000), random] {
+            let (walked, merged) = both(&ranks, &piece);
+            assert_eq!(walked, merged);
+        }
+    }
+
+    #[test]
+    fn a_piece_with_a_token_made_from_a_higher_rank_is_left_to_the_merge() {
+        // "aba" ranks below its last merge's part "ab", as llama3's ".:.:" does.
+        let mut tokens: Vec<(Vec<u8>, Rank)> = (0..=255u8).map(|b| (vec![b], b as Rank)).collect();
+        tokens.extend([(b"aba".to_vec(), 256), (b"ab".to_vec(), 257), (b"cd".to_vec(), 258)]);
+        let ranks = Ranks::from_tokens(tokens).unwrap();
+        let walker = Backtracker::new(&ranks).unwrap();
+        let mut out = Vec::new();
+        assert!(!walker.encode(&ranks, b"cdabacd", &mut out));
+        assert!(out.is_empty());
+        assert!(walker.encode(&ranks, b"cdabcd", &mut out));
+        assert_eq!(out, vec![258, 257, 258]);
+    }
+
+    #[test]
+    fn a_piece_with_a_nul_byte_is_left_to_the_merge() {
+        let ranks = trained(&[("a", "b")]);
+        let walker = Backtracker::new(&ranks).unwrap();
+        let mut out = vec![7];
+        assert!(!walker.encode(&ranks, b"ab\0ab", &mut out));
+        assert_eq!(out, vec![7]);
+    }
+}
