@@ -114,6 +114,25 @@ def test_long_runs_encode_like_tiktoken(name):
         assert tok.encode_ordinary(text) == ref.encode_ordinary(text)
 
 
+# Long pieces (128 bytes and more) take the backtracking walk: one pre-token of letters, or
+# of symbols, made from a small alphabet so that tokens overlap in every way.
+long_piece = st.one_of(
+    st.text(alphabet=st.sampled_from("ab"), min_size=128, max_size=700),
+    st.text(alphabet=st.sampled_from("etaoinshrdlu"), min_size=128, max_size=700),
+    st.text(alphabet=st.sampled_from("éжäöüßœ語ا"), min_size=64, max_size=400),
+    st.text(alphabet=st.sampled_from("=-*#.:/"), min_size=128, max_size=700),
+    st.lists(st.sampled_from(["the", "ing", "tion", "and", "qu", "x", "zz", "ment", "a"]),
+             min_size=40, max_size=200).map("".join),
+)
+
+
+@pytest.mark.parametrize("name", sorted(TIKTOKEN_FILES))
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(text=long_piece)
+def test_long_pieces_encode_like_tiktoken(name, text):
+    assert ours(name).encode_ordinary(text) == oracle(name).encode_ordinary(text)
+
+
 def test_load_recognises_official_files_by_hash(encoding_name):
     tok, ref = ours(encoding_name), oracle(encoding_name)
     assert tok.pattern == ref._pat_str

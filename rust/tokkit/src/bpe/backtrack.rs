@@ -36,6 +36,7 @@ use super::encode::{scan_parts_until, Part, NONE};
 use super::vocab::{Rank, Ranks};
 use crate::double_array::DoubleArray;
 use aho_corasick::AhoCorasick;
+use rayon::prelude::*;
 
 /// What the walk needs to know of one token, packed into 16 bytes: the walk asks for all
 /// of it at once, so a token is one cache line away rather than several, and four tokens
@@ -111,29 +112,22 @@ impl Backtracker {
         }
         let none = Token { left: NONE, right: NONE, len_shorter: NO_SHORTER << 8, neighbours: 0 };
         let mut token = vec![none; ranks.rank_bound()];
+        let tokens: Vec<(&[u8], Rank)> = ranks.iter().collect();
+        // Merging every token's bytes is the costly part of building, one token at a time.
+        let last_merges: Vec<Option<(Rank, Rank)>> = tokens
+            .par_iter()
+            .map_init(Vec::new, |parts, &(bytes, _)| last_merge(ranks, bytes, parts))
+            .collect();
         let mut keys: Vec<(&[u8], u32)> = Vec::with_capacity(ranks.len());
-        let mut parts: Vec<Part> = Vec::new();
         let mut out_of_order: Vec<&[u8]> = Vec::new();
-        for (bytes, rank) in ranks.iter() {
+        for (&(bytes, rank), last_merge) in tokens.iter().zip(last_merges) {
+            let Some((left, right)) = last_merge else { continue };
             let this = &mut token[rank as usize];
-            this.len_shorter |= bytes.len() as u32;
-            let reachable = if bytes.len() == 1 {
-                true
-            } else {
-                // Merge the token's bytes until two parts are left: if those two are all
-                // there is before the end marker, their join is the token's last merge.
-                scan_parts_until(ranks, bytes, &mut parts, 2);
-                if parts.len() == 3 {
-                    (this.left, this.right) = (parts[0].id, parts[1].id);
-                    if this.left >= rank || this.right >= rank {
-                        out_of_order.push(bytes);
-                    }
-                    true
-                } else {
-                    false
-                }
-            };
-            if reachable && !bytes.contains(&0) {
+            (this.left, this.right) = (left, right);
+            if left != NONE && (left >= rank || right >= rank) {
+                out_of_order.push(bytes);
+            }
+            if !bytes.contains(&0) {
                 keys.push((bytes, rank));
             }
         }
@@ -208,21 +202,7 @@ impl Backtracker {
     /// every other single byte is a token).
     #[inline(always)]
     fn longest(&self, text: &[u8]) -> Rank {
-        let text = &text[..text.len().min(self.max_len)];
-        let mut cursor = self.trie.root();
-        let mut best = NONE;
-        for &byte in text {
-            if !self.trie.step(&mut cursor, byte) {
-                break;
-            }
-            if let Some(rank) = self.trie.value(&cursor) {
-                // The walk will want this token's record next (or the record of a longer
-                // one): start fetching it while the trie walk goes on.
-                prefetch(&self.token[rank as usize]);
-                best = rank;
-            }
-        }
-        best
+        longest_in(&self.trie, &text[..text.len().min(self.max_len)])
     }
 
     /// Whether `left` (ending at `pos`) and `right` (starting there) stay apart when their
@@ -264,29 +244,34 @@ impl Backtracker {
     }
 }
 
-#[inline(always)]
-fn prefetch<T>(item: &T) {
-    #[cfg(target_arch = "x86_64")]
-    // SAFETY: prefetching is a hint; it cannot fault, and the pointer is a valid reference.
-    unsafe {
-        std::arch::x86_64::_mm_prefetch(item as *const T as *const i8, std::arch::x86_64::_MM_HINT_T0);
+/// The two tokens whose join is the last merge of `token`'s own bytes: (NONE, NONE) for
+/// a single byte, None if merging its bytes does not give the token back.
+fn last_merge(ranks: &Ranks, token: &[u8], parts: &mut Vec<Part>) -> Option<(Rank, Rank)> {
+    if token.len() == 1 {
+        return Some((NONE, NONE));
     }
+    // Merge until two parts are left: if those two are all there is before the end
+    // marker, their join is the last merge.
+    scan_parts_until(ranks, token, parts, 2);
+    (parts.len() == 3).then(|| (parts[0].id, parts[1].id))
 }
 
 /// The value of the longest key in `trie` that is a prefix of `text`, or NONE.
-#[inline(never)]
+#[inline(always)]
 fn longest_in(trie: &DoubleArray, text: &[u8]) -> Rank {
     let mut cursor = trie.root();
-    let mut best = NONE;
+    // Only the last key's value is read: a value sits apart from its node's children, so
+    // reading each one on the way down would cost a cache miss per prefix.
+    let mut last_key = None;
     for &byte in text {
-         if !trie.step(&mut cursor, byte) {
+        if !trie.step(&mut cursor, byte) {
             break;
         }
-        if let Some(rank) = trie.value(&cursor) {
-            best = rank;
+        if cursor.is_key() {
+            last_key = Some(cursor);
         }
     }
-    best
+    last_key.and_then(|cursor| trie.value(&cursor)).unwrap_or(NONE)
 }
 
 #[cfg(test)]

@@ -17,6 +17,9 @@
 //!   grows, and distinct pairs have distinct priorities, so an entry is current exactly
 //!   when its priority equals the part's current pair priority.
 //!
+//! A rule may take long pieces a faster way to the same result (`merge_long_piece`):
+//! tiktoken's rank table walks them left to right with backtracking (`backtrack.rs`).
+//!
 //! Parts are identified by where they start. For byte parts that is the byte index, so the
 //! long merge indexes its nodes by byte and needs no table of starts; character parts carry
 //! their starts in a side table (`MergeRule::BYTE_PARTS` picks, at compile time).
