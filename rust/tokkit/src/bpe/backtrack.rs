@@ -38,17 +38,19 @@ use crate::double_array::DoubleArray;
 use aho_corasick::AhoCorasick;
 use rayon::prelude::*;
 
-/// What the walk needs to know of one token, packed into 16 bytes: the walk asks for all
-/// of it at once, so a token is one cache line away rather than several, and four tokens
-/// share a line.
+/// What the walk needs to know of one token, in one place: the walk asks for all of it at
+/// once. Tokens are numbered by *slot*, their place in byte order, rather than by rank:
+/// a text made of few distinct bytes (all letters, say) then keeps to a few regions of
+/// the table instead of a few tokens in every cache line of it.
 #[derive(Clone, Copy, Debug)]
-#[repr(align(16))]
+#[repr(C)]
 struct Token {
-    /// Its split, or NONE twice for single bytes and tokens no merge makes.
-    left: Rank,
-    right: Rank,
-    /// Its length in bytes (low 8 bits), and above them the longest token in the trie that
-    /// is a proper prefix of this one (NO_SHORTER if none).
+    rank: Rank,
+    /// The slots of its split, or NONE twice for single bytes.
+    left: u32,
+    right: u32,
+    /// Its length in bytes (low 8 bits), and above them the slot of the longest token in
+    /// the trie that is a proper prefix of this one (NO_SHORTER if none).
     len_shorter: u32,
     /// Low half: bit `byte_bit(b)` is set for the first byte b of every y such that this
     /// token followed by y is a token. High half: likewise for the last byte of every x
@@ -92,14 +94,15 @@ fn byte_bit(byte: u8) -> u32 {
 /// What the walk needs besides the rank table.
 #[derive(Clone, Debug)]
 pub struct Backtracker {
-    /// Every reachable token without a NUL byte, to its rank.
+    /// Every reachable token without a NUL byte, to its slot.
     trie: DoubleArray,
-    /// By rank.
+    /// By slot.
     token: Vec<Token>,
     /// The longest token in `trie`.
     max_len: usize,
-    /// The tokens whose split ranks above them, if there are any: a piece that contains
-    /// one is left to the priority-queue merge.
+    /// The tokens whose split ranks above them (or, never seen in practice, whose split
+    /// is not in the trie), if there are any: a piece that contains one is left to the
+    /// priority-queue merge.
     out_of_order: Option<AhoCorasick>,
 }
 
@@ -110,47 +113,65 @@ impl Backtracker {
         if ranks.rank_bound() >= NO_SHORTER as usize || ranks.iter().any(|(bytes, _)| bytes.len() > 255) {
             return None;
         }
-        let none = Token { left: NONE, right: NONE, len_shorter: NO_SHORTER << 8, neighbours: 0 };
-        let mut token = vec![none; ranks.rank_bound()];
         let tokens: Vec<(&[u8], Rank)> = ranks.iter().collect();
         // Merging every token's bytes is the costly part of building, one token at a time.
         let last_merges: Vec<Option<(Rank, Rank)>> = tokens
             .par_iter()
             .map_init(Vec::new, |parts, &(bytes, _)| last_merge(ranks, bytes, parts))
             .collect();
-        let mut keys: Vec<(&[u8], u32)> = Vec::with_capacity(ranks.len());
+        let mut walked: Vec<(&[u8], Rank, (Rank, Rank))> = Vec::with_capacity(tokens.len());
         let mut out_of_order: Vec<&[u8]> = Vec::new();
         for (&(bytes, rank), last_merge) in tokens.iter().zip(last_merges) {
             let Some((left, right)) = last_merge else { continue };
-            let this = &mut token[rank as usize];
-            (this.left, this.right) = (left, right);
             if left != NONE && (left >= rank || right >= rank) {
                 out_of_order.push(bytes);
             }
             if !bytes.contains(&0) {
-                keys.push((bytes, rank));
+                walked.push((bytes, rank, (left, right)));
             }
         }
+        walked.sort_unstable_by(|a, b| a.0.cmp(b.0));
+        let mut slot_of = vec![NONE; ranks.rank_bound()];
+        for (slot, &(_, rank, _)) in walked.iter().enumerate() {
+            slot_of[rank as usize] = slot as u32;
+        }
+        let keys: Vec<(&[u8], u32)> = walked.iter().enumerate().map(|(slot, &(bytes, _, _))| (bytes, slot as u32)).collect();
         let max_len = keys.iter().map(|(k, _)| k.len()).max().unwrap_or(0);
         let trie = DoubleArray::build(&keys).ok()?;
+        let mut token: Vec<Token> = Vec::with_capacity(walked.len());
+        for &(bytes, rank, (left, right)) in &walked {
+            let shorter = match longest_in(&trie, &bytes[..bytes.len() - 1]) {
+                NONE => NO_SHORTER,
+                slot => slot,
+            };
+            let (mut left, mut right) = match left {
+                NONE => (NONE, NONE),
+                _ => (slot_of[left as usize], slot_of[right as usize]),
+            };
+            if bytes.len() > 1 && (left == NONE || right == NONE) {
+                // A part that merging makes but the trie lacks (never seen in the tiktoken
+                // files): the walk must not reach this token.
+                out_of_order.push(bytes);
+                (left, right) = (NONE, NONE);
+            }
+            token.push(Token { rank, left, right, len_shorter: shorter << 8 | bytes.len() as u32, neighbours: 0 });
+        }
+        for &(bytes, _, _) in &walked {
+            for cut in 1..bytes.len() {
+                let (x, y) = bytes.split_at(cut);
+                if let (Some(x), Some(y)) = (ranks.get(x), ranks.get(y)) {
+                    let (x, y) = (slot_of[x as usize], slot_of[y as usize]);
+                    if x != NONE && y != NONE {
+                        token[x as usize].neighbours |= byte_bit(bytes[cut]);
+                        token[y as usize].neighbours |= byte_bit(bytes[cut - 1]) << 16;
+                    }
+                }
+            }
+        }
         let out_of_order = match out_of_order.is_empty() {
             true => None,
             false => Some(AhoCorasick::new(&out_of_order).ok()?),
         };
-        for (bytes, rank) in ranks.iter() {
-            let shorter = match longest_in(&trie, &bytes[..bytes.len() - 1]) {
-                NONE => NO_SHORTER,
-                rank => rank,
-            };
-            token[rank as usize].len_shorter = shorter << 8 | bytes.len() as u32;
-            for cut in 1..bytes.len() {
-                let (x, y) = bytes.split_at(cut);
-                if let (Some(x), Some(y)) = (ranks.get(x), ranks.get(y)) {
-                    token[x as usize].neighbours |= byte_bit(bytes[cut]);
-                    token[y as usize].neighbours |= byte_bit(bytes[cut - 1]) << 16;
-                }
-            }
-        }
         Some(Backtracker { trie, token, max_len, out_of_order })
     }
 
@@ -162,8 +183,8 @@ impl Backtracker {
             return false;
         }
         let n = piece.len();
-        // The tokens taken so far are out[first..]; `pos` is where the last one ends.
-        let first = out.len();
+        // The slots of the tokens taken so far; `pos` is where the last one ends.
+        let mut taken: Vec<u32> = Vec::with_capacity(n / 2);
         let mut dead = vec![0u64; (n + 1).div_ceil(64)];
         let is_dead = |dead: &[u64], at: usize| dead[at / 64] >> (at % 64) & 1 != 0;
         let mut pos = 0;
@@ -171,9 +192,9 @@ impl Backtracker {
         while pos < n {
             let end = pos + self.token[candidate as usize].len();
             let fits = !is_dead(&dead, end)
-                && (out.len() == first || self.stay_apart(ranks, piece, pos, out[out.len() - 1], candidate));
+                && taken.last().is_none_or(|&last| self.stay_apart(ranks, piece, pos, last, candidate));
             if fits {
-                out.push(candidate);
+                taken.push(candidate);
                 pos = end;
                 if pos < n {
                     candidate = self.longest(&piece[pos..]);
@@ -185,16 +206,17 @@ impl Backtracker {
             // Take back tokens until one has a shorter alternative to try.
             while candidate == NONE {
                 dead[pos / 64] |= 1 << (pos % 64);
-                if out.len() == first {
+                let Some(last) = taken.pop() else {
                     // Only a vocabulary the walk's reasoning does not cover gets here.
                     debug_assert!(false, "the backtracking merge found no encoding");
                     return false;
-                }
-                let last = self.token[out.pop().unwrap() as usize];
+                };
+                let last = self.token[last as usize];
                 pos -= last.len();
                 candidate = last.shorter();
             }
         }
+        out.extend(taken.iter().map(|&slot| self.token[slot as usize].rank));
         true
     }
 
@@ -208,36 +230,34 @@ impl Backtracker {
     /// Whether `left` (ending at `pos`) and `right` (starting there) stay apart when their
     /// bytes are merged together.
     #[inline(never)]
-    fn stay_apart(&self, ranks: &Ranks, piece: &[u8], pos: usize, mut left: Rank, mut right: Rank) -> bool {
+    fn stay_apart(&self, ranks: &Ranks, piece: &[u8], pos: usize, left: u32, right: u32) -> bool {
         // A join across `pos` matters only if its rank is below `limit`: it would happen
         // before the merge last undone.
         let mut limit = Rank::MAX;
-        let (mut left_token, mut right_token) = (self.token[left as usize], self.token[right as usize]);
+        let (mut left, mut right) = (self.token[left as usize], self.token[right as usize]);
         let (before, after) = (piece[pos - 1], piece[pos]);
         loop {
-            if left_token.may_be_followed_by(after) && right_token.may_be_preceded_by(before) {
-                let across = &piece[pos - left_token.len()..pos + right_token.len()];
+            if left.may_be_followed_by(after) && right.may_be_preceded_by(before) {
+                let across = &piece[pos - left.len()..pos + right.len()];
                 if ranks.get(across).is_some_and(|across| across < limit) {
                     return false;
                 }
             }
             // A single byte was there from the start: it is never the one formed last.
-            let left_formed = (left_token.right != NONE).then_some(left);
-            let right_formed = (right_token.left != NONE).then_some(right);
+            let left_formed = (left.right != NONE).then_some(left.rank);
+            let right_formed = (right.left != NONE).then_some(right.rank);
             match (left_formed, right_formed) {
                 (None, None) => return true,
                 // On a tie (the same token on both sides) the left one formed first.
                 (Some(l), r) if r.is_none_or(|r| l > r) => {
-                    limit = left;
-                    left = left_token.right;
-                    left_token = self.token[left as usize];
+                    limit = l;
+                    left = self.token[left.right as usize];
                 }
                 _ => {
                     // A join across `pos` ties with `right`'s own merge only when it makes
                     // the same token, and then it is the one further left: it wins.
-                    limit = right + 1;
-                    right = right_token.left;
-                    right_token = self.token[right as usize];
+                    limit = right.rank + 1;
+                    right = self.token[right.left as usize];
                 }
             }
         }
