@@ -229,7 +229,7 @@ impl Backtracker {
 
     /// Whether `left` (ending at `pos`) and `right` (starting there) stay apart when their
     /// bytes are merged together.
-    #[inline(never)]
+    #[inline(always)]
     fn stay_apart(&self, ranks: &Ranks, piece: &[u8], pos: usize, left: u32, right: u32) -> bool {
         // A join across `pos` matters only if its rank is below `limit`: it would happen
         // before the merge last undone.
