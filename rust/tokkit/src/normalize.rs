@@ -119,6 +119,10 @@ pub struct Normalizer {
     /// match no rule and no user-defined symbol: they stand for themselves, and runs of
     /// them are copied at once. (Rules starting with a letter go on with a combining mark.)
     plain: [bool; 128],
+    /// Whether a space followed by an ASCII byte (or nothing) matches no rule and no
+    /// user-defined symbol: it is then whitespace to escape and squeeze, found without a
+    /// lookup. Text has one at every word.
+    plain_space: bool,
 }
 
 /// The length of the UTF-8 character at the start of `input`, or None if it is not one.
@@ -158,6 +162,7 @@ impl Normalizer {
             escape_whitespaces,
             user_defined: None,
             plain: [false; 128],
+            plain_space: false,
         }
         .with_plain_bytes()
     }
@@ -171,11 +176,13 @@ impl Normalizer {
             }
             trie.value(&cursor).is_some() || (1..128u8).any(|next| trie.step(&mut cursor.clone(), next))
         };
-        for byte in 1..128u8 {
-            self.plain[byte as usize] = byte != b' '
-                && !self.charsmap.as_ref().is_some_and(|m| matches_ascii(&m.trie, byte))
-                && !self.user_defined.as_ref().is_some_and(|t| matches_ascii(t, byte));
-        }
+        let plain = |byte: u8| {
+            !self.charsmap.as_ref().is_some_and(|m| matches_ascii(&m.trie, byte))
+                && !self.user_defined.as_ref().is_some_and(|t| matches_ascii(t, byte))
+        };
+        let plain_bytes: Vec<bool> = (0..128u8).map(|byte| byte != 0 && byte != b' ' && plain(byte)).collect();
+        self.plain_space = plain(b' ');
+        self.plain.copy_from_slice(&plain_bytes);
         self
     }
 
@@ -262,6 +269,15 @@ impl Normalizer {
                 prev_space = false;
                 consumed += run;
                 input = &input[run..];
+                continue;
+            }
+            if input[0] == b' ' && self.plain_space && input.get(1).is_none_or(|&next| next < 0x80) {
+                if !(prev_space && self.remove_extra_whitespaces) {
+                    push(out, &mut origins, space, consumed);
+                }
+                prev_space = self.remove_extra_whitespaces;
+                consumed += 1;
+                input = &input[1..];
                 continue;
             }
             let (mut normalized, len) = self.prefix(input);
