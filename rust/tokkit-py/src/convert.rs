@@ -6,6 +6,7 @@ use pyo3::prelude::*;
 use pyo3::types::{PyList, PyString, PyTuple};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::OnceLock;
+use tokkit::rows::IdRows;
 use tokkit::special::SpecialSet;
 use tokkit::pretokenize::PreTokenizer;
 
@@ -155,15 +156,15 @@ pub fn id_array(py: Python<'_>, ids: Vec<u32>) -> Bound<'_, PyArray1<u32>> {
 
 /// Rows of ids as a list of uint32 arrays, or with `flat` as one array of all ids and a
 /// uint64 array of row offsets (row i is ids[o[i]:o[i+1]]).
-pub fn rows_to_python(py: Python<'_>, rows: Vec<Vec<u32>>, flat: bool) -> PyResult<Bound<'_, PyAny>> {
+pub fn rows_to_python(py: Python<'_>, rows: impl Into<IdRows>, flat: bool) -> PyResult<Bound<'_, PyAny>> {
+    let rows = rows.into();
     if flat {
         let (ids, offsets) = py.detach(|| {
             let mut offsets = Vec::with_capacity(rows.len() + 1);
             offsets.push(0u64);
-            let total = rows.iter().map(Vec::len).sum();
-            let mut ids = Vec::with_capacity(total);
-            for row in rows {
-                ids.extend_from_slice(&row);
+            let mut ids = Vec::with_capacity(rows.id_count());
+            for row in rows.iter() {
+                ids.extend_from_slice(row);
                 offsets.push(ids.len() as u64);
             }
             (ids, offsets)
@@ -171,7 +172,7 @@ pub fn rows_to_python(py: Python<'_>, rows: Vec<Vec<u32>>, flat: bool) -> PyResu
         let pair = PyTuple::new(py, [id_array(py, ids).into_any(), PyArray1::from_vec(py, offsets).into_any()])?;
         Ok(pair.into_any())
     } else {
-        // Copied into arrays numpy owns: handing numpy each Vec would need an owner object
+        // Copied into arrays numpy owns: handing numpy each row would need an owner object
         // per row, which costs more than the copy.
         let arrays = rows.iter().map(|row| PyArray1::from_slice(py, row));
         Ok(PyList::new(py, arrays)?.into_any())
