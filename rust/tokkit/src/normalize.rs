@@ -118,7 +118,8 @@ pub struct Normalizer {
     /// ASCII bytes other than space that, followed by another ASCII byte (or nothing),
     /// match no rule and no user-defined symbol: they stand for themselves, and runs of
     /// them are copied at once. (Rules starting with a letter go on with a combining mark.)
-    plain: [bool; 128],
+    /// Indexed by any byte, so that a scan needs one lookup per byte.
+    plain: [bool; 256],
     /// Whether a space followed by an ASCII byte (or nothing) matches no rule and no
     /// user-defined symbol: it is then whitespace to escape and squeeze, found without a
     /// lookup. Text has one at every word.
@@ -161,7 +162,7 @@ impl Normalizer {
             remove_extra_whitespaces,
             escape_whitespaces,
             user_defined: None,
-            plain: [false; 128],
+            plain: [false; 256],
             plain_space: false,
         }
         .with_plain_bytes()
@@ -182,7 +183,7 @@ impl Normalizer {
         };
         let plain_bytes: Vec<bool> = (0..128u8).map(|byte| byte != 0 && byte != b' ' && plain(byte)).collect();
         self.plain_space = plain(b' ');
-        self.plain.copy_from_slice(&plain_bytes);
+        self.plain[..128].copy_from_slice(&plain_bytes);
         self
     }
 
@@ -254,12 +255,10 @@ impl Normalizer {
         }
         let mut prev_space = self.remove_extra_whitespaces;
         while !input.is_empty() {
-            let mut run = 0;
-            while run < input.len() && input[run] < 0x80 && self.plain[input[run] as usize] {
-                if input.get(run + 1).is_some_and(|&next| next >= 0x80) {
-                    break;
-                }
-                run += 1;
+            let mut run = input.iter().position(|&byte| !self.plain[byte as usize]).unwrap_or(input.len());
+            if run > 0 && input.get(run).is_some_and(|&next| next >= 0x80) {
+                // The last plain byte may begin a rule with the character after it.
+                run -= 1;
             }
             if run > 0 {
                 out.extend_from_slice(&input[..run]);
