@@ -134,22 +134,19 @@ impl ViterbiEncoder {
         }
         // Words are segmented `AHEAD` behind the one whose table slot was last asked
         // for, so that waits for memory overlap the work on the words in between.
-        let mut found = 0;
-        let find = |found: &mut usize| {
-            let (start, end) = (*found, next_word(text, *found));
-            *found = end;
-            (start, end, word_hash(&text[start..end]))
-        };
         let mut ahead = [(0, 0, 0); AHEAD];
+        let mut found = 0;
         for word in &mut ahead {
-            *word = find(&mut found);
+            *word = word_at(text, found);
+            found = word.1;
             self.words.prefetch(word.2);
         }
         let mut score: Sum = 0.0;
         let mut k = 0;
         while ahead[k].0 < text.len() {
             let (start, end, hash) = ahead[k];
-            ahead[k] = find(&mut found);
+            ahead[k] = word_at(text, found);
+            found = ahead[k].1;
             self.words.prefetch(ahead[k].2);
             score = self.encode_word(model, &text[start..end], hash, start as u32, score, out);
             k = (k + 1) % AHEAD;
@@ -238,6 +235,13 @@ impl ViterbiEncoder {
         }));
         score
     }
+}
+
+/// The word starting at `start`: its start, its end and its hash.
+#[inline(always)]
+fn word_at(text: &[u8], start: usize) -> (usize, usize, u64) {
+    let end = next_word(text, start);
+    (start, end, word_hash(&text[start..end]))
 }
 
 /// The end of the word starting at `start`: the next `▁` that follows another character.
