@@ -9,6 +9,7 @@ pub mod formats;
 pub mod normalize;
 pub mod pipeline;
 pub mod pretokenize;
+pub mod rows;
 pub mod special;
 pub mod train;
 pub mod unigram;

@@ -118,7 +118,12 @@ pub struct Normalizer {
     /// ASCII bytes other than space that, followed by another ASCII byte (or nothing),
     /// match no rule and no user-defined symbol: they stand for themselves, and runs of
     /// them are copied at once. (Rules starting with a letter go on with a combining mark.)
-    plain: [bool; 128],
+    /// Indexed by any byte, so that a scan needs one lookup per byte.
+    plain: [bool; 256],
+    /// Whether a space followed by an ASCII byte (or nothing) matches no rule and no
+    /// user-defined symbol: it is then whitespace to escape and squeeze, found without a
+    /// lookup. Text has one at every word.
+    plain_space: bool,
 }
 
 /// The length of the UTF-8 character at the start of `input`, or None if it is not one.
@@ -157,7 +162,8 @@ impl Normalizer {
             remove_extra_whitespaces,
             escape_whitespaces,
             user_defined: None,
-            plain: [false; 128],
+            plain: [false; 256],
+            plain_space: false,
         }
         .with_plain_bytes()
     }
@@ -171,11 +177,13 @@ impl Normalizer {
             }
             trie.value(&cursor).is_some() || (1..128u8).any(|next| trie.step(&mut cursor.clone(), next))
         };
-        for byte in 1..128u8 {
-            self.plain[byte as usize] = byte != b' '
-                && !self.charsmap.as_ref().is_some_and(|m| matches_ascii(&m.trie, byte))
-                && !self.user_defined.as_ref().is_some_and(|t| matches_ascii(t, byte));
-        }
+        let plain = |byte: u8| {
+            !self.charsmap.as_ref().is_some_and(|m| matches_ascii(&m.trie, byte))
+                && !self.user_defined.as_ref().is_some_and(|t| matches_ascii(t, byte))
+        };
+        let plain_bytes: Vec<bool> = (0..128u8).map(|byte| byte != 0 && byte != b' ' && plain(byte)).collect();
+        self.plain_space = plain(b' ');
+        self.plain[..128].copy_from_slice(&plain_bytes);
         self
     }
 
@@ -247,12 +255,10 @@ impl Normalizer {
         }
         let mut prev_space = self.remove_extra_whitespaces;
         while !input.is_empty() {
-            let mut run = 0;
-            while run < input.len() && input[run] < 0x80 && self.plain[input[run] as usize] {
-                if input.get(run + 1).is_some_and(|&next| next >= 0x80) {
-                    break;
-                }
-                run += 1;
+            let mut run = input.iter().position(|&byte| !self.plain[byte as usize]).unwrap_or(input.len());
+            if run > 0 && input.get(run).is_some_and(|&next| next >= 0x80) {
+                // The last plain byte may begin a rule with the character after it.
+                run -= 1;
             }
             if run > 0 {
                 out.extend_from_slice(&input[..run]);
@@ -262,6 +268,15 @@ impl Normalizer {
                 prev_space = false;
                 consumed += run;
                 input = &input[run..];
+                continue;
+            }
+            if input[0] == b' ' && self.plain_space && input.get(1).is_none_or(|&next| next < 0x80) {
+                if !(prev_space && self.remove_extra_whitespaces) {
+                    push(out, &mut origins, space, consumed);
+                }
+                prev_space = self.remove_extra_whitespaces;
+                consumed += 1;
+                input = &input[1..];
                 continue;
             }
             let (mut normalized, len) = self.prefix(input);

@@ -31,13 +31,15 @@
 use super::model::PieceModel;
 use crate::double_array::DoubleArray;
 use crate::normalize::{lead_len, SPACE_SYMBOL};
-use rustc_hash::FxHashMap;
+use super::word_table::{word_hash, WordTable};
 
 const NONE: u32 = u32::MAX;
 /// The arithmetic of the running path score along a text.
 type Sum = f64;
 /// Words longer than this (in bytes) are not cached.
 const LONGEST_CACHED: usize = 96;
+/// How many words ahead of the one being segmented the encoder prefetches.
+const AHEAD: usize = 16;
 /// The cache is emptied when it holds this many edges.
 const CACHE_MAX_EDGES: usize = 1 << 23;
 
@@ -106,77 +108,10 @@ struct Cached {
 
 const INLINE: usize = 2;
 
-/// A word as a hash key, its bytes inline when short (no pointer to follow on lookup).
-#[derive(Clone)]
-enum WordKey {
-    Inline(u8, [u8; 23]),
-    Heap(Box<[u8]>),
-}
-
-impl WordKey {
-    fn new(word: &[u8]) -> WordKey {
-        if word.len() <= 23 {
-            let mut bytes = [0u8; 23];
-            bytes[..word.len()].copy_from_slice(word);
-            WordKey::Inline(word.len() as u8, bytes)
-        } else {
-            WordKey::Heap(word.into())
-        }
-    }
-
-    fn bytes(&self) -> &[u8] {
-        match self {
-            WordKey::Inline(len, bytes) => &bytes[..*len as usize],
-            WordKey::Heap(bytes) => bytes,
-        }
-    }
-}
-
-impl PartialEq for WordKey {
-    fn eq(&self, other: &Self) -> bool {
-        self.bytes() == other.bytes()
-    }
-}
-
-impl Eq for WordKey {}
-
-impl std::hash::Hash for WordKey {
-    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
-        self.bytes().hash(state)
-    }
-}
-
-impl std::borrow::Borrow<[u8]> for WordKey {
-    fn borrow(&self) -> &[u8] {
-        self.bytes()
-    }
-}
-
-/// A slot of the hot table: a short word (hash, length, bytes) and its entry.
-#[derive(Clone, Copy)]
-struct Hot {
-    hash: u64,
-    len: u8,
-    key: [u8; HOT_KEY],
-    cached: Cached,
-}
-
-/// Slots of the hot table, a direct-mapped cache in front of the hash map: the most
-/// frequent words (a few thousand cover most of a text) then cost one probe in a table
-/// that stays in the processor's cache, instead of a miss in a large hash map.
-const HOT_SLOTS: usize = 16384;
-const HOT_KEY: usize = 15;
-
-fn word_hash(word: &[u8]) -> u64 {
-    use std::hash::BuildHasher;
-    rustc_hash::FxBuildHasher.hash_one(word)
-}
-
 /// Segments texts one after another, keeping a cache of word lattices and paths.
 #[derive(Default)]
 pub struct ViterbiEncoder {
-    hot: Vec<Hot>,
-    cache: FxHashMap<WordKey, Cached>,
+    words: WordTable<Cached>,
     edges: Vec<Edge>,
     /// (id, end) of the pieces of cached paths longer than `INLINE`.
     steps: Vec<(u32, u32)>,
@@ -197,22 +132,37 @@ impl ViterbiEncoder {
             self.uncached(model, text, 0.0, 0, out);
             return;
         }
+        // Words are segmented `AHEAD` behind the one whose table slot was last asked
+        // for, so that waits for memory overlap the work on the words in between.
+        let mut ahead = [(0, 0, 0); AHEAD];
+        let mut found = 0;
+        for word in &mut ahead {
+            *word = word_at(text, found);
+            found = word.1;
+            self.words.prefetch(word.2);
+        }
         let mut score: Sum = 0.0;
-        let mut start = 0;
-        while start < text.len() {
-            let end = next_word(text, start);
-            score = self.encode_word(model, &text[start..end], start as u32, score, out);
-            start = end;
+        let mut k = 0;
+        while ahead[k].0 < text.len() {
+            let (start, end, hash) = ahead[k];
+            ahead[k] = word_at(text, found);
+            found = ahead[k].1;
+            self.words.prefetch(ahead[k].2);
+            score = self.encode_word(model, &text[start..end], hash, start as u32, score, out);
+            k = (k + 1) % AHEAD;
         }
     }
 
     /// Segments one word starting at `offset` from the path score `base`; returns the path
     /// score at its end.
-    fn encode_word(&mut self, model: &PieceModel, word: &[u8], offset: u32, base: Sum, out: &mut Vec<Token>) -> Sum {
+    fn encode_word(&mut self, model: &PieceModel, word: &[u8], hash: u64, offset: u32, base: Sum, out: &mut Vec<Token>) -> Sum {
         if word.len() > LONGEST_CACHED {
             return self.uncached(model, word, base, offset, out);
         }
-        let cached = self.lookup(model, word);
+        let cached = match self.words.get(word, hash) {
+            Some(cached) => cached,
+            None => self.analyse(model, word, hash),
+        };
         if safe(&cached, base, word.len()) {
             let len = cached.path_len as usize;
             let path = if len <= INLINE {
@@ -239,39 +189,10 @@ impl ViterbiEncoder {
         score
     }
 
-    /// The cache entry of a word, made if need be.
-    #[inline]
-    fn lookup(&mut self, model: &PieceModel, word: &[u8]) -> Cached {
-        if word.len() > HOT_KEY {
-            return match self.cache.get(word) {
-                Some(&cached) => cached,
-                None => self.analyse(model, word),
-            };
-        }
-        if self.hot.is_empty() {
-            let empty = Hot { hash: 0, len: u8::MAX, key: [0; HOT_KEY], cached: Cached::default() };
-            self.hot = vec![empty; HOT_SLOTS];
-        }
-        let hash = word_hash(word);
-        let slot = &self.hot[hash as usize & (HOT_SLOTS - 1)];
-        if slot.hash == hash && slot.len as usize == word.len() && &slot.key[..word.len()] == word {
-            return slot.cached;
-        }
-        let cached = match self.cache.get(word) {
-            Some(&cached) => cached,
-            None => self.analyse(model, word),
-        };
-        let mut key = [0; HOT_KEY];
-        key[..word.len()].copy_from_slice(word);
-        self.hot[hash as usize & (HOT_SLOTS - 1)] = Hot { hash, len: word.len() as u8, key, cached };
-        cached
-    }
-
     /// Builds and caches a word's lattice and exact best path.
-    fn analyse(&mut self, model: &PieceModel, word: &[u8]) -> Cached {
+    fn analyse(&mut self, model: &PieceModel, word: &[u8], hash: u64) -> Cached {
         if self.edges.len() >= CACHE_MAX_EDGES {
-            self.hot.clear();
-            self.cache.clear();
+            self.words.clear();
             self.edges.clear();
             self.steps.clear();
         }
@@ -299,7 +220,7 @@ impl ViterbiEncoder {
             path_len: self.path.len() as u16,
             path,
         };
-        self.cache.insert(WordKey::new(word), cached);
+        self.words.insert(word, hash, cached);
         cached
     }
 
@@ -314,6 +235,13 @@ impl ViterbiEncoder {
         }));
         score
     }
+}
+
+/// The word starting at `start`: its start, its end and its hash.
+#[inline(always)]
+fn word_at(text: &[u8], start: usize) -> (usize, usize, u64) {
+    let end = next_word(text, start);
+    (start, end, word_hash(&text[start..end]))
 }
 
 /// The end of the word starting at `start`: the next `▁` that follows another character.

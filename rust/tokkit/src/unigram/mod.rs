@@ -9,6 +9,7 @@ pub mod sentences;
 pub mod spm_bpe;
 pub mod tokenizer;
 pub mod train;
+mod word_table;
 
 pub use model::{Algorithm, Piece, PieceModel};
 pub use tokenizer::SentencePiece;

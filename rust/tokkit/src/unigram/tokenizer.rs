@@ -14,6 +14,7 @@ use super::spm_bpe;
 use crate::error::{Error, Result};
 use crate::formats::sentencepiece::{ModelProto, NormalizerSpec, Piece as ProtoPiece, PieceType, TrainerSpec};
 use crate::normalize::{CharsMap, Normalizer, SPACE_SYMBOL};
+use crate::rows::IdRows;
 use crate::special::{Segment, SpecialSet, SpecialTokens};
 use rayon::prelude::*;
 use std::sync::Mutex;
@@ -237,37 +238,44 @@ impl SentencePiece {
     /// Encodes `text`, turning the `allowed` special tokens into their ids and failing on
     /// any `disallowed` one.
     pub fn encode(&self, text: &str, allowed: &SpecialSet, disallowed: &SpecialSet) -> Result<Vec<u32>> {
-        self.pool.with(|scratch| self.encode_with(text, allowed, disallowed, scratch))
+        let mut out = Vec::with_capacity(text.len() / 3 + 2);
+        self.pool.with(|scratch| self.encode_into(text, allowed, disallowed, scratch, &mut out))?;
+        Ok(out)
     }
 
-    fn encode_with(&self, text: &str, allowed: &SpecialSet, disallowed: &SpecialSet, scratch: &mut Scratch) -> Result<Vec<u32>> {
-        let mut out = Vec::with_capacity(text.len() / 3 + 2);
+    /// Appends the ids of `text` to `out`.
+    fn encode_into(&self, text: &str, allowed: &SpecialSet, disallowed: &SpecialSet, scratch: &mut Scratch, out: &mut Vec<u32>) -> Result<()> {
         for segment in self.specials.segments(text, allowed, disallowed)? {
             match segment {
                 Segment::Text { start, end } => {
                     self.segment(&text.as_bytes()[start..end], scratch, false);
-                    self.push_ids(scratch, &mut out);
+                    self.push_ids(scratch, out);
                 }
                 Segment::Special { id, .. } => out.push(id),
             }
         }
-        Ok(out)
+        Ok(())
     }
 
-    /// Encodes many texts in parallel; the result is in input order.
-    pub fn encode_batch(&self, texts: &[&str], allowed: &SpecialSet, disallowed: &SpecialSet) -> Result<Vec<Vec<u32>>> {
+    /// Encodes many texts in parallel; the rows are in input order. Each job encodes a
+    /// run of texts with one scratch space, into one buffer.
+    pub fn encode_batch(&self, texts: &[&str], allowed: &SpecialSet, disallowed: &SpecialSet) -> Result<IdRows> {
         let per_job = texts.len().div_ceil(rayon::current_num_threads() * 4).max(1);
-        let rows: Vec<Result<Vec<Vec<u32>>>> = texts
+        let parts: Vec<Result<(Vec<u32>, Vec<usize>)>> = texts
             .par_chunks(per_job)
             .map(|chunk| {
-                self.pool.with(|scratch| chunk.iter().map(|text| self.encode_with(text, allowed, disallowed, scratch)).collect())
+                let mut ids = Vec::with_capacity(chunk.iter().map(|text| text.len() / 3 + 2).sum());
+                let mut ends = Vec::with_capacity(chunk.len());
+                self.pool.with(|scratch| {
+                    for text in chunk {
+                        self.encode_into(text, allowed, disallowed, scratch, &mut ids)?;
+                        ends.push(ids.len());
+                    }
+                    Ok((ids, ends))
+                })
             })
             .collect();
-        let mut out = Vec::with_capacity(texts.len());
-        for part in rows {
-            out.extend(part?);
-        }
-        Ok(out)
+        Ok(IdRows::from_parts(parts.into_iter().collect::<Result<_>>()?))
     }
 
     /// Like `encode`, with each token's byte range in `text`. Byte pieces of one unknown
