@@ -54,8 +54,10 @@ struct Token {
     len_shorter: u32,
     /// Low half: bit `byte_bit(b)` is set for the first byte b of every y such that this
     /// token followed by y is a token. High half: likewise for the last byte of every x
-    /// such that x followed by this token is a token.
-    neighbours: u32,
+    /// such that x followed by this token is a token. Most pairs the walk asks about are
+    /// then answered without a lookup; 32 bits a side keep the letters apart (16 made
+    /// the walk 10% slower on random letters).
+    neighbours: u64,
 }
 
 const NO_SHORTER: u32 = u32::MAX >> 8;
@@ -81,14 +83,14 @@ impl Token {
 
     #[inline(always)]
     fn may_be_preceded_by(&self, last_byte: u8) -> bool {
-        self.neighbours >> 16 & byte_bit(last_byte) != 0
+        self.neighbours >> 32 & byte_bit(last_byte) != 0
     }
 }
 
 /// The bit of a byte in `Token::neighbours`' halves.
 #[inline(always)]
-fn byte_bit(byte: u8) -> u32 {
-    1 << (byte % 16)
+fn byte_bit(byte: u8) -> u64 {
+    1 << (byte % 32)
 }
 
 /// What the walk needs besides the rank table.
@@ -163,7 +165,7 @@ impl Backtracker {
                     let (x, y) = (slot_of[x as usize], slot_of[y as usize]);
                     if x != NONE && y != NONE {
                         token[x as usize].neighbours |= byte_bit(bytes[cut]);
-                        token[y as usize].neighbours |= byte_bit(bytes[cut - 1]) << 16;
+                        token[y as usize].neighbours |= byte_bit(bytes[cut - 1]) << 32;
                     }
                 }
             }
