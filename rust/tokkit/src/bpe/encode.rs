@@ -86,6 +86,10 @@ pub struct PieceEncoder<'t> {
 /// The cache is emptied when it holds this many ids, so its memory stays bounded.
 const CACHE_MAX_IDS: usize = 1 << 20;
 
+/// Longer pieces are not cached: they rarely come twice, and hashing and copying a
+/// megabyte-long piece costs time for nothing.
+const CACHE_MAX_PIECE: usize = 4096;
+
 impl<'t> PieceEncoder<'t> {
     pub fn new() -> Self {
         Self::default()
@@ -105,6 +109,10 @@ impl<'t> PieceEncoder<'t> {
                 return;
             }
             _ => {}
+        }
+        if piece.len() > CACHE_MAX_PIECE {
+            rule.merge_long_piece(piece, out);
+            return;
         }
         if let Some(&(start, len)) = self.cache.get(piece) {
             out.extend_from_slice(&self.cached_ids[start as usize..(start + len) as usize]);
