@@ -68,11 +68,12 @@ impl Token {
         (self.len_shorter & 0xFF) as usize
     }
 
+    /// The slot of the longest shorter token this one starts with, or NONE.
     #[inline(always)]
-    fn shorter(&self) -> Rank {
+    fn shorter(&self) -> u32 {
         match self.len_shorter >> 8 {
             NO_SHORTER => NONE,
-            rank => rank,
+            slot => slot,
         }
     }
 
@@ -111,7 +112,7 @@ pub struct Backtracker {
 impl Backtracker {
     /// The tables for `ranks` (None only if the trie cannot be built).
     pub fn new(ranks: &Ranks) -> Option<Backtracker> {
-        // The packing holds lengths below 256 and ranks below 2^24 - 1.
+        // The packing holds lengths below 256 and slots (at most one per rank) below 2^24 - 1.
         if ranks.rank_bound() >= NO_SHORTER as usize || ranks.iter().any(|(bytes, _)| bytes.len() > 255) {
             return None;
         }
@@ -139,6 +140,10 @@ impl Backtracker {
         }
         let keys: Vec<(&[u8], u32)> = walked.iter().enumerate().map(|(slot, &(bytes, _, _))| (bytes, slot as u32)).collect();
         let max_len = keys.iter().map(|(k, _)| k.len()).max().unwrap_or(0);
+        // The walk needs a token at every position: every byte but NUL on its own.
+        if keys.iter().filter(|(k, _)| k.len() == 1).count() != 255 {
+            return None;
+        }
         let trie = DoubleArray::build(&keys).ok()?;
         let mut token: Vec<Token> = Vec::with_capacity(walked.len());
         for &(bytes, rank, (left, right)) in &walked {
@@ -222,10 +227,10 @@ impl Backtracker {
         true
     }
 
-    /// The longest token in the trie that `text` starts with (`text` has no NUL byte, and
-    /// every other single byte is a token).
+    /// The slot of the longest token in the trie that `text` starts with (`text` has no
+    /// NUL byte, and every other single byte is in the trie).
     #[inline(always)]
-    fn longest(&self, text: &[u8]) -> Rank {
+    fn longest(&self, text: &[u8]) -> u32 {
         longest_in(&self.trie, &text[..text.len().min(self.max_len)])
     }
 
@@ -280,7 +285,7 @@ fn last_merge(ranks: &Ranks, token: &[u8], parts: &mut Vec<Part>) -> Option<(Ran
 
 /// The value of the longest key in `trie` that is a prefix of `text`, or NONE.
 #[inline(always)]
-fn longest_in(trie: &DoubleArray, text: &[u8]) -> Rank {
+fn longest_in(trie: &DoubleArray, text: &[u8]) -> u32 {
     let mut cursor = trie.root();
     // Only the last key's value is read: a value sits apart from its node's children, so
     // reading each one on the way down would cost a cache miss per prefix.
