@@ -4,7 +4,7 @@
 //! text made by gluing random tokens together, and mixed scripts.
 
 use std::path::PathBuf;
-use tokkit::bpe::encode::{merge_long, MergeRule};
+use tokkit::bpe::encode::merge_long;
 use tokkit::bpe::Ranks;
 
 fn vocabularies() -> Vec<(String, Ranks)> {
@@ -69,13 +69,37 @@ fn long_pieces_walk_to_the_same_tokens_as_the_merge() {
         assert!(ranks.walks_long_pieces(), "{name}: long pieces do not take the walk");
         for (label, piece) in inputs(&ranks) {
             let mut walked = Vec::new();
-            ranks.merge_long_piece(&piece, &mut walked);
+            if !ranks.walk_long_piece(&piece, &mut walked) {
+                // Only llama3 has tokens made from a part that ranks above them, and only
+                // text glued from random tokens is sure to contain some.
+                assert!(name == "llama3" && label == "glued tokens", "{name}, {label}: the walk declined");
+                continue;
+            }
             let mut merged = Vec::new();
             merge_long(&ranks, &piece, &mut merged);
             if walked != merged {
                 let at = walked.iter().zip(&merged).take_while(|(a, b)| a == b).count();
                 panic!("{name}, {label}: the walk differs from the merge at token {at}");
             }
+        }
+    }
+}
+
+#[test]
+fn a_batch_whose_texts_meet_their_first_long_piece_together_finishes() {
+    // The walk's tables are built by whichever thread meets the first long piece; in a
+    // parallel batch several meet it at once, wait for that one build, and go on to the
+    // single-call ids. (A build that ran its own parallel loop could deadlock here, but
+    // not reliably enough for a test to show it; `Backtracker::new` says why it does not.)
+    for (name, ranks) in vocabularies() {
+        let pre_tokenizer = tokkit::pretokenize::PreTokenizer::named("cl100k").unwrap();
+        let tokenizer = tokkit::bpe::ByteLevelBpe::new(ranks, pre_tokenizer, vec![]).unwrap();
+        let texts: Vec<String> = (0..64).map(|i| format!("text {i}: {}", "xyzzy".repeat(100 + i))).collect();
+        let refs: Vec<&str> = texts.iter().map(String::as_str).collect();
+        let none = tokkit::special::SpecialSet::none();
+        let rows = tokenizer.encode_batch(&refs, &none, &none).unwrap();
+        for (text, row) in texts.iter().zip(rows) {
+            assert_eq!(row, tokenizer.encode_ordinary(text).unwrap(), "{name}");
         }
     }
 }

@@ -13,8 +13,8 @@
 //! token at each position, checks it against the token before, and on failure tries the
 //! next shorter token that is a prefix; when no token fits, the position cannot be a token
 //! boundary: it is marked dead and the last token taken back. Each (position, token) pair
-//! is tried at most once, so the work is linear in the piece, and it moves through the
-//! piece in order, so memory is read where it was just written.
+//! is tried at most once, so the work is linear in the piece (times the depth of a
+//! token's merges, for the check), and it moves through the piece in order.
 //!
 //! Whether `a` and `b` stay apart is decided by undoing their merges: the parts that meet
 //! at p are the right-hand parts of `a` (its split's right side, that one's right side,
@@ -26,7 +26,8 @@
 //!
 //! The walk assumes what trained vocabularies have: every token's split has lower ranks
 //! than the token itself, so ranks order the merges in time. Not every vocabulary keeps
-//! to it everywhere (llama3 has a token made, last, from a part that ranks above it), so
+//! to it everywhere (81 of llama3's tokens, such as ".:.:" and " thời", are made last
+//! from a part that ranks above them; cl100k and o200k have none), so
 //! `Backtracker::new` collects the tokens that break it, and a piece that contains one of
 //! them takes the priority-queue merge instead. A piece without them never meets them (a
 //! part is always a substring of the piece), nor any token built on them. Tokens with a
@@ -36,14 +37,12 @@ use super::encode::{scan_parts_until, Part, NONE};
 use super::vocab::{Rank, Ranks};
 use crate::double_array::DoubleArray;
 use aho_corasick::AhoCorasick;
-use rayon::prelude::*;
 
 /// What the walk needs to know of one token, in one place: the walk asks for all of it at
 /// once. Tokens are numbered by *slot*, their place in byte order, rather than by rank:
 /// a text made of few distinct bytes (all letters, say) then keeps to a few regions of
 /// the table instead of a few tokens in every cache line of it.
 #[derive(Clone, Copy, Debug)]
-#[repr(C)]
 struct Token {
     rank: Rank,
     /// The slots of its split, or NONE twice for single bytes.
@@ -56,7 +55,10 @@ struct Token {
     /// token followed by y is a token. High half: likewise for the last byte of every x
     /// such that x followed by this token is a token. Most pairs the walk asks about are
     /// then answered without a lookup; 32 bits a side keep the letters apart (16 made
-    /// the walk 10% slower on random letters).
+    /// the walk 10% slower on random letters). Only joins into tokens in the trie set
+    /// bits, so a join into a token no merge makes is never looked up; that changes no
+    /// answer, since parts that really face each other only join into tokens merging
+    /// makes, and a check that meets such a join also meets a true one further down.
     neighbours: u64,
 }
 
@@ -110,23 +112,31 @@ pub struct Backtracker {
 }
 
 impl Backtracker {
-    /// The tables for `ranks` (None only if the trie cannot be built).
+    /// The tables for `ranks`, or None when the walk cannot serve them: a byte other than
+    /// NUL without a token of its own, a token over 255 bytes or 2^24 - 1 tokens or more
+    /// (the packing in `Token`), or a trie or automaton that cannot be built.
+    ///
+    /// Building runs on the calling thread only: it is called inside a `OnceLock` from
+    /// whatever thread meets the first long piece, possibly a rayon worker of a batch, and
+    /// a parallel loop there could have that worker pick up another text of the batch and
+    /// wait on the same lock.
     pub fn new(ranks: &Ranks) -> Option<Backtracker> {
-        // The packing holds lengths below 256 and slots (at most one per rank) below 2^24 - 1.
-        if ranks.rank_bound() >= NO_SHORTER as usize || ranks.iter().any(|(bytes, _)| bytes.len() > 255) {
+        if ranks.rank_bound() >= NO_SHORTER as usize
+            || ranks.iter().any(|(bytes, _)| bytes.len() > 255)
+            || (1..=255u8).any(|byte| ranks.get(&[byte]).is_none())
+        {
             return None;
         }
-        let tokens: Vec<(&[u8], Rank)> = ranks.iter().collect();
-        // Merging every token's bytes is the costly part of building, one token at a time.
-        let last_merges: Vec<Option<(Rank, Rank)>> = tokens
-            .par_iter()
-            .map_init(Vec::new, |parts, &(bytes, _)| last_merge(ranks, bytes, parts))
-            .collect();
-        let mut walked: Vec<(&[u8], Rank, (Rank, Rank))> = Vec::with_capacity(tokens.len());
+        let mut walked: Vec<(&[u8], Rank, (Rank, Rank))> = Vec::with_capacity(ranks.len());
         let mut out_of_order: Vec<&[u8]> = Vec::new();
-        for (&(bytes, rank), last_merge) in tokens.iter().zip(last_merges) {
-            let Some((left, right)) = last_merge else { continue };
-            if left != NONE && (left >= rank || right >= rank) {
+        let mut parts: Vec<Part> = Vec::new();
+        // A part formed after the token it makes breaks the time order. Single bytes do
+        // not count: they are there from the start, whatever their rank.
+        let formed_after =
+            |part: Rank, rank: Rank| part >= rank && ranks.token(part).is_some_and(|t| t.len() > 1);
+        for (bytes, rank) in ranks.iter() {
+            let Some((left, right)) = last_merge(ranks, bytes, &mut parts) else { continue };
+            if left != NONE && (formed_after(left, rank) || formed_after(right, rank)) {
                 out_of_order.push(bytes);
             }
             if !bytes.contains(&0) {
@@ -138,12 +148,9 @@ impl Backtracker {
         for (slot, &(_, rank, _)) in walked.iter().enumerate() {
             slot_of[rank as usize] = slot as u32;
         }
-        let keys: Vec<(&[u8], u32)> = walked.iter().enumerate().map(|(slot, &(bytes, _, _))| (bytes, slot as u32)).collect();
+        let keys: Vec<(&[u8], u32)> =
+            walked.iter().enumerate().map(|(slot, &(bytes, _, _))| (bytes, slot as u32)).collect();
         let max_len = keys.iter().map(|(k, _)| k.len()).max().unwrap_or(0);
-        // The walk needs a token at every position: every byte but NUL on its own.
-        if keys.iter().filter(|(k, _)| k.len() == 1).count() != 255 {
-            return None;
-        }
         let trie = DoubleArray::build(&keys).ok()?;
         let mut token: Vec<Token> = Vec::with_capacity(walked.len());
         for &(bytes, rank, (left, right)) in &walked {
@@ -161,7 +168,8 @@ impl Backtracker {
                 out_of_order.push(bytes);
                 (left, right) = (NONE, NONE);
             }
-            token.push(Token { rank, left, right, len_shorter: shorter << 8 | bytes.len() as u32, neighbours: 0 });
+            let len_shorter = shorter << 8 | bytes.len() as u32;
+            token.push(Token { rank, left, right, len_shorter, neighbours: 0 });
         }
         for &(bytes, _, _) in &walked {
             for cut in 1..bytes.len() {
@@ -183,8 +191,9 @@ impl Backtracker {
     }
 
     /// Appends the merge of `piece` to `out`; false (leaving `out` as it was) when the
-    /// piece has a NUL byte, which the trie cannot hold, or contains a token whose split
-    /// ranks above it.
+    /// walk does not cover the piece: it has a NUL byte, which the trie cannot hold, or
+    /// contains one of the `out_of_order` tokens, or (for a vocabulary the reasoning does
+    /// not hold for) the walk finds no encoding.
     pub fn encode(&self, ranks: &Ranks, piece: &[u8], out: &mut Vec<Rank>) -> bool {
         if piece.contains(&0) || self.out_of_order.as_ref().is_some_and(|tokens| tokens.is_match(piece)) {
             return false;
@@ -214,8 +223,8 @@ impl Backtracker {
             while candidate == NONE {
                 dead[pos / 64] |= 1 << (pos % 64);
                 let Some(last) = taken.pop() else {
-                    // Only a vocabulary the walk's reasoning does not cover gets here.
-                    debug_assert!(false, "the backtracking merge found no encoding");
+                    // Only a vocabulary the walk's reasoning does not cover gets here: the
+                    // caller then takes the priority-queue merge.
                     return false;
                 };
                 let last = self.token[last as usize];

@@ -28,8 +28,9 @@ use super::queue::RankQueue;
 use rustc_hash::FxHashMap;
 use std::cell::RefCell;
 
-/// Pieces at least this long go to `merge_long`. Below it the scan wins (measured on
-/// English and random-letter text; see benches/encode.py).
+/// Pieces at least this long go to the rule's `merge_long_piece` (the priority-queue merge
+/// or the backtracking walk). Below it the scan wins (measured against the priority queue
+/// on English and random-letter text; see benches/encode.py).
 const LONG_PIECE: usize = 128;
 
 /// No pair: a priority and an id that never occur.
@@ -75,7 +76,7 @@ pub trait MergeRule {
 /// text repeats its words, and a repeated word then costs one hash lookup instead of a
 /// merge. Cache keys borrow from the text, so filling it allocates nothing per piece; it
 /// lives for one encode call (or one batch) and never changes an id, since merging is a
-/// pure function of the piece.
+/// pure function of the piece. Pieces over `CACHE_MAX_PIECE` bytes are not cached.
 #[derive(Default)]
 pub struct PieceEncoder<'t> {
     cache: FxHashMap<&'t [u8], (u32, u32)>,

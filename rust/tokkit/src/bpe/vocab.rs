@@ -175,6 +175,13 @@ impl Ranks {
         self.backtracker.get_or_init(|| Backtracker::new(self)).is_some()
     }
 
+    /// Appends the merge of `piece` by the backtracking walk alone; false (leaving `out`
+    /// as it was) when the walk does not cover this vocabulary or piece.
+    pub fn walk_long_piece(&self, piece: &[u8], out: &mut Vec<Rank>) -> bool {
+        let walker = self.backtracker.get_or_init(|| Backtracker::new(self)).as_ref();
+        walker.is_some_and(|w| w.encode(self, piece, out))
+    }
+
     /// (bytes, rank) in rank order.
     pub fn iter(&self) -> impl Iterator<Item = (&[u8], Rank)> {
         self.by_rank
@@ -218,8 +225,7 @@ impl crate::bpe::encode::MergeRule for Ranks {
     /// reading the piece in order instead of all over; the priority-queue merge remains for
     /// vocabularies and pieces the walk does not cover.
     fn merge_long_piece(&self, piece: &[u8], out: &mut Vec<u32>) {
-        let walker = self.backtracker.get_or_init(|| Backtracker::new(self)).as_ref();
-        if !walker.is_some_and(|w| w.encode(self, piece, out)) {
+        if !self.walk_long_piece(piece, out) {
             crate::bpe::encode::merge_long(self, piece, out);
         }
     }
