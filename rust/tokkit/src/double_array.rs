@@ -19,7 +19,9 @@ use crate::error::{Error, Result};
 
 const HAS_LEAF: u32 = 1 << 8;
 const IS_LEAF: u32 = 1 << 31;
+/// Free units a node's base search tries before it takes a fresh block.
 const MAX_TRIES: usize = 64;
+/// Failed searches after which a free unit leaves the free list (`Builder::retire`).
 const MAX_FAILURES: u8 = 16;
 
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -378,6 +380,36 @@ mod tests {
                 let probe = format!("{key}{extra}");
                 assert_eq!(t.get(probe.as_bytes()).is_some(), set.contains(probe.as_str()), "{probe:?}");
             }
+        }
+    }
+
+    #[test]
+    fn a_large_vocabulary_stays_compact() {
+        // Words of a mixed alphabet (one-, two- and three-byte characters), like a large
+        // multilingual vocabulary: the build must keep filling free units rather than
+        // adding fresh blocks for nodes that fit nowhere in the front of the list.
+        let alphabet: Vec<char> = "etaoinshrdlucmfwypvbgkjqxz éàüöñçøåłśžčđ日本語中文한국어ыжщэюя".chars().collect();
+        let mut state = 7u64;
+        let mut next = |n: usize| {
+            state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            (state >> 33) as usize % n
+        };
+        let keys: Vec<String> =
+            (0..200_000).map(|_| (0..1 + next(9)).map(|_| alphabet[next(alphabet.len())]).collect()).collect();
+        let pairs: Vec<(&[u8], u32)> = keys.iter().enumerate().map(|(i, k)| (k.as_bytes(), i as u32)).collect();
+        let t = DoubleArray::build(&pairs).unwrap();
+        // Every node and every key's value needs a unit of its own. This build takes 1.7
+        // times that; without retiring units it took 200 times.
+        let mut prefixes = std::collections::HashSet::new();
+        for key in &keys {
+            for end in 1..=key.len() {
+                prefixes.insert(&key.as_bytes()[..end]);
+            }
+        }
+        let needed = prefixes.len() + keys.len();
+        assert!(t.units().len() < needed * 2, "{} units for {needed} nodes and values", t.units().len());
+        for &(key, _) in pairs.iter().step_by(97) {
+            assert_eq!(t.get(key).map(|v| keys[v as usize].as_bytes()), Some(key));
         }
     }
 

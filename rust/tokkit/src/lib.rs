@@ -8,6 +8,7 @@ pub mod error;
 pub mod formats;
 pub mod normalize;
 pub mod pipeline;
+mod prefetch;
 pub mod pretokenize;
 pub mod rows;
 pub mod special;

@@ -25,6 +25,7 @@
 //! their starts in a side table (`MergeRule::BYTE_PARTS` picks, at compile time).
 
 use super::queue::RankQueue;
+use crate::prefetch::prefetch;
 use rustc_hash::FxHashMap;
 use std::cell::RefCell;
 
@@ -256,15 +257,6 @@ impl Starts {
 
 /// How many queue entries ahead `merge_long` prefetches.
 const PREFETCH_AHEAD: usize = 8;
-
-#[inline(always)]
-fn prefetch<T>(item: &T) {
-    #[cfg(target_arch = "x86_64")]
-    // SAFETY: prefetching is a hint; it cannot fault, and the pointer is a valid reference.
-    unsafe {
-        std::arch::x86_64::_mm_prefetch(item as *const T as *const i8, std::arch::x86_64::_MM_HINT_T0);
-    }
-}
 
 thread_local! {
     /// The queue's buckets are as many as the rule's priorities: allocated once per thread

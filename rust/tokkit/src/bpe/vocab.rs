@@ -172,14 +172,17 @@ impl Ranks {
     /// Whether long pieces take the backtracking walk (see `merge_long_piece`); builds its
     /// tables if they are not built yet.
     pub fn walks_long_pieces(&self) -> bool {
-        self.backtracker.get_or_init(|| Backtracker::new(self)).is_some()
+        self.walker().is_some()
     }
 
     /// Appends the merge of `piece` by the backtracking walk alone; false (leaving `out`
     /// as it was) when the walk does not cover this vocabulary or piece.
     pub fn walk_long_piece(&self, piece: &[u8], out: &mut Vec<Rank>) -> bool {
-        let walker = self.backtracker.get_or_init(|| Backtracker::new(self)).as_ref();
-        walker.is_some_and(|w| w.encode(self, piece, out))
+        self.walker().is_some_and(|w| w.encode(self, piece, out))
+    }
+
+    fn walker(&self) -> Option<&Backtracker> {
+        self.backtracker.get_or_init(|| Backtracker::new(self)).as_ref()
     }
 
     /// (bytes, rank) in rank order.

@@ -65,14 +65,7 @@ impl<V: Copy + Default> WordTable<V> {
         if self.slots.is_empty() {
             return;
         }
-        let slot = &self.slots[hash as usize & (self.slots.len() - 1)];
-        #[cfg(target_arch = "x86_64")]
-        // SAFETY: prefetching is a hint; it cannot fault, and the pointer is a valid reference.
-        unsafe {
-            std::arch::x86_64::_mm_prefetch(slot as *const Slot<V> as *const i8, std::arch::x86_64::_MM_HINT_T0);
-        }
-        #[cfg(not(target_arch = "x86_64"))]
-        let _ = slot;
+        crate::prefetch::prefetch(&self.slots[hash as usize & (self.slots.len() - 1)]);
     }
 
     /// The value of `word` (whose hash is `hash`), if it is in the table.
