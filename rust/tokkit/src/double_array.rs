@@ -99,6 +99,30 @@ impl DoubleArray {
         }
     }
 
+    /// The index of the root's children block: a walk's first step reads the unit at
+    /// `root_base() ^ byte`.
+    pub fn root_base(&self) -> usize {
+        self.root().pos
+    }
+
+    /// Every node a byte leads to, as (its unit's index, that byte, the index of its
+    /// children block, the value of the key it ends, if it ends one), in index order: what
+    /// another layout of the same trie needs to copy it.
+    pub fn nodes(&self) -> impl Iterator<Item = (usize, u8, usize, Option<u32>)> + '_ {
+        self.units.iter().enumerate().skip(1).filter_map(|(i, &unit)| {
+            let byte = label(unit);
+            if byte == 0 || byte > 0xFF {
+                return None; // a value, or a free unit
+            }
+            let base = i ^ offset(unit);
+            let value = match unit & HAS_LEAF {
+                0 => None,
+                _ => self.units.get(base).map(|&u| u & !IS_LEAF),
+            };
+            Some((i, byte as u8, base, value))
+        })
+    }
+
     /// The value of exactly `key`.
     pub fn get(&self, key: &[u8]) -> Option<u32> {
         let mut cursor = self.root();
@@ -150,13 +174,6 @@ pub struct Cursor {
     leaf: bool,
 }
 
-impl Cursor {
-    /// Whether the walk so far spells a key (its value is then `DoubleArray::value`).
-    #[inline(always)]
-    pub fn is_key(&self) -> bool {
-        self.leaf
-    }
-}
 
 #[derive(Default)]
 struct Builder {
@@ -340,6 +357,29 @@ mod tests {
         for missing in ["", "abcd", "bc", "c", "▁t", "日"] {
             assert_eq!(t.get(missing.as_bytes()), None, "{missing}");
         }
+    }
+
+    #[test]
+    fn the_nodes_spell_every_key_and_carry_the_values_of_keys_only() {
+        let keys = ["a", "ab", "abc", "b", "bcd", "▁the", "▁th", "日本", "日本語"];
+        let t = trie(&keys);
+        let nodes: std::collections::HashMap<usize, (u8, usize, Option<u32>)> =
+            t.nodes().map(|(index, byte, base, value)| (index, (byte, base, value))).collect();
+        let mut on_a_path = std::collections::HashSet::new();
+        for key in keys {
+            let mut base = t.root_base();
+            for (depth, &byte) in key.as_bytes().iter().enumerate() {
+                let index = base ^ byte as usize;
+                let &(label, children, value) = nodes.get(&index).expect("a node on the key's path");
+                assert_eq!(label, byte);
+                let prefix = &key.as_bytes()[..=depth];
+                let expected = keys.iter().position(|k| k.as_bytes() == prefix).map(|i| i as u32);
+                assert_eq!(value, expected, "{}", String::from_utf8_lossy(prefix));
+                base = children;
+                on_a_path.insert(index);
+            }
+        }
+        assert_eq!(nodes.len(), on_a_path.len(), "every node lies on a key's path");
     }
 
     #[test]

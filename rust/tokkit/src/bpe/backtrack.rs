@@ -96,11 +96,69 @@ fn byte_bit(byte: u8) -> u64 {
     1 << (byte % 32)
 }
 
+/// The trie of the walk: the layout `DoubleArray::build` made, unit for unit, but with
+/// one `u64` a unit holding all a step needs: the byte that leads to the node (bits 0-7;
+/// bit 8 set for units no byte leads to), whether the node ends a key (bit 9), the index
+/// of its children block (bits 10-39), and the key's slot (bits 40-63). A step is then one
+/// read with no arithmetic on offsets, and the longest key's slot comes with the node
+/// instead of from one more read at the end. Units are padded to whole blocks of 256, so
+/// every step stays in the array.
+#[derive(Clone, Debug)]
+struct Trie {
+    units: Vec<u64>,
+    root: usize,
+}
+
+const NO_BYTE: u64 = 1 << 8;
+const IS_KEY: u64 = 1 << 9;
+const BASE_BITS: u32 = 30;
+
+impl Trie {
+    /// None if an index or value does not fit the packing.
+    fn new(array: &DoubleArray) -> Option<Trie> {
+        let len = array.units().len().next_multiple_of(256);
+        if len >= 1 << BASE_BITS {
+            return None;
+        }
+        let mut units = vec![NO_BYTE; len];
+        for (index, byte, base, value) in array.nodes() {
+            if base >= 1 << BASE_BITS {
+                return None;
+            }
+            let key = match value {
+                Some(slot) if slot < 1 << 24 => IS_KEY | (slot as u64) << 40,
+                Some(_) => return None,
+                None => 0,
+            };
+            units[index] = byte as u64 | (base as u64) << 10 | key;
+        }
+        Some(Trie { units, root: array.root_base() })
+    }
+
+    /// The slot of the longest key that `text` starts with, or NONE.
+    #[inline(always)]
+    fn longest(&self, text: &[u8]) -> u32 {
+        let mut base = self.root;
+        let mut found = NONE;
+        for &byte in text {
+            let Some(&unit) = self.units.get(base ^ byte as usize) else { break };
+            if unit & 0x1FF != byte as u64 {
+                break;
+            }
+            base = (unit >> 10) as usize & ((1 << BASE_BITS) - 1);
+            if unit & IS_KEY != 0 {
+                found = (unit >> 40) as u32;
+            }
+        }
+        found
+    }
+}
+
 /// What the walk needs besides the rank table.
 #[derive(Clone, Debug)]
 pub struct Backtracker {
     /// Every reachable token without a NUL byte, to its slot.
-    trie: DoubleArray,
+    trie: Trie,
     /// By slot.
     token: Vec<Token>,
     /// The longest token in `trie`.
@@ -151,10 +209,10 @@ impl Backtracker {
         let keys: Vec<(&[u8], u32)> =
             walked.iter().enumerate().map(|(slot, &(bytes, _, _))| (bytes, slot as u32)).collect();
         let max_len = keys.iter().map(|(k, _)| k.len()).max().unwrap_or(0);
-        let trie = DoubleArray::build(&keys).ok()?;
+        let trie = Trie::new(&DoubleArray::build(&keys).ok()?)?;
         let mut token: Vec<Token> = Vec::with_capacity(walked.len());
         for &(bytes, rank, (left, right)) in &walked {
-            let shorter = match longest_in(&trie, &bytes[..bytes.len() - 1]) {
+            let shorter = match trie.longest(&bytes[..bytes.len() - 1]) {
                 NONE => NO_SHORTER,
                 slot => slot,
             };
@@ -240,7 +298,7 @@ impl Backtracker {
     /// NUL byte, and every other single byte is in the trie).
     #[inline(always)]
     fn longest(&self, text: &[u8]) -> u32 {
-        longest_in(&self.trie, &text[..text.len().min(self.max_len)])
+        self.trie.longest(&text[..text.len().min(self.max_len)])
     }
 
     /// Whether `left` (ending at `pos`) and `right` (starting there) stay apart when their
@@ -253,7 +311,13 @@ impl Backtracker {
         let (mut left, mut right) = (self.token[left as usize], self.token[right as usize]);
         let (before, after) = (piece[pos - 1], piece[pos]);
         loop {
-            if left.may_be_followed_by(after) && right.may_be_preceded_by(before) {
+            // Two single bytes: a table read costs less than the masks' test (and a pair of
+            // bytes that is a token is always one merging makes).
+            if left.len() + right.len() == 2 {
+                if ranks.pair(before, after) < limit {
+                    return false;
+                }
+            } else if left.may_be_followed_by(after) && right.may_be_preceded_by(before) {
                 let across = &piece[pos - left.len()..pos + right.len()];
                 if ranks.get(across).is_some_and(|across| across < limit) {
                     return false;
@@ -290,24 +354,6 @@ fn last_merge(ranks: &Ranks, token: &[u8], parts: &mut Vec<Part>) -> Option<(Ran
     // marker, their join is the last merge.
     scan_parts_until(ranks, token, parts, 2);
     (parts.len() == 3).then(|| (parts[0].id, parts[1].id))
-}
-
-/// The value of the longest key in `trie` that is a prefix of `text`, or NONE.
-#[inline(always)]
-fn longest_in(trie: &DoubleArray, text: &[u8]) -> u32 {
-    let mut cursor = trie.root();
-    // Only the last key's value is read: a value sits apart from its node's children, so
-    // reading each one on the way down would cost a cache miss per prefix.
-    let mut last_key = None;
-    for &byte in text {
-        if !trie.step(&mut cursor, byte) {
-            break;
-        }
-        if cursor.is_key() {
-            last_key = Some(cursor);
-        }
-    }
-    last_key.and_then(|cursor| trie.value(&cursor)).unwrap_or(NONE)
 }
 
 #[cfg(test)]
@@ -382,6 +428,43 @@ mod tests {
         assert!(out.is_empty());
         assert!(walker.encode(&ranks, b"cdabcd", &mut out));
         assert_eq!(out, vec![258, 257, 258]);
+    }
+
+    #[test]
+    fn the_trie_finds_the_longest_token_a_text_starts_with() {
+        let ranks = trained(&[
+            ("a", "b"), ("ab", "c"), ("abc", "d"), ("b", "c"), ("bc", "d"), ("x", "y"),
+            ("abcd", "abcd"), ("y", "x"), ("yx", "yx"),
+        ]);
+        let walker = Backtracker::new(&ranks).unwrap();
+        // The trie holds the tokens that merging their own bytes gives back ("yxyx" is not
+        // one: its "xy" joins first), NUL aside.
+        let keys: Vec<&[u8]> = ranks
+            .iter()
+            .filter(|&(bytes, rank)| {
+                let mut merged = Vec::new();
+                merge_long(&ranks, bytes, &mut merged);
+                !bytes.contains(&0) && merged == [rank]
+            })
+            .map(|(bytes, _)| bytes)
+            .collect();
+        assert_eq!(keys.len(), 255 + 8);
+        let mut state = 7u64;
+        for _ in 0..20_000 {
+            let text: Vec<u8> = (0..1 + state as usize % 12)
+                .map(|_| {
+                    state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+                    b"abcdxy\xc3\xa9\x01\xff"[(state >> 33) as usize % 10]
+                })
+                .collect();
+            let expected = keys.iter().filter(|k| text.starts_with(k)).map(|k| k.len()).max();
+            let found = walker.longest(&text);
+            assert_eq!(
+                (found != NONE).then(|| walker.token[found as usize].len()),
+                expected,
+                "{text:?}"
+            );
+        }
     }
 
     #[test]

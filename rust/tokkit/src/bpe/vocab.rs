@@ -146,6 +146,12 @@ impl Ranks {
         }
     }
 
+    /// The rank of the token made of the two bytes, or Rank::MAX if there is none.
+    #[inline(always)]
+    pub fn pair(&self, a: u8, b: u8) -> Rank {
+        self.two[(a as usize) << 8 | b as usize]
+    }
+
     #[inline(always)]
     pub fn byte_rank(&self, byte: u8) -> Rank {
         self.byte_ranks[byte as usize]
