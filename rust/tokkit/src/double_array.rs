@@ -105,9 +105,11 @@ impl DoubleArray {
         self.root().pos
     }
 
-    /// Every node a byte leads to, as (its unit's index, that byte, the index of its
+    /// Every unit labelled with a byte (1-255), as (its index, that byte, the index of its
     /// children block, the value of the key it ends, if it ends one), in index order: what
-    /// another layout of the same trie needs to copy it.
+    /// another layout of the same trie needs to copy it. For a trie from `build` these are
+    /// exactly the nodes a byte leads to; darts-clone files may also label units no walk
+    /// reaches, which a copy keeps unreachable.
     pub fn nodes(&self) -> impl Iterator<Item = (usize, u8, usize, Option<u32>)> + '_ {
         self.units.iter().enumerate().skip(1).filter_map(|(i, &unit)| {
             let byte = label(unit);
@@ -173,7 +175,6 @@ pub struct Cursor {
     pos: usize,
     leaf: bool,
 }
-
 
 #[derive(Default)]
 struct Builder {
