@@ -33,11 +33,14 @@ def test_bad_base64_and_bad_ranks_are_named(tmp_path):
     path = write_ranks(tmp_path / "c.tiktoken", all_bytes() + ["YWI= x\n"])
     with pytest.raises(ValueError, match="line 257.*not a rank"):
         tokkit.from_tiktoken(path, pattern="gpt2")
+    path = write_ranks(tmp_path / "f.tiktoken", all_bytes() + ["this is not base64!! 256\n"])
+    with pytest.raises(ValueError, match="line 257: expected `base64 rank`"):
+        tokkit.from_tiktoken(path, pattern="gpt2")
 
 
 def test_duplicate_ranks_are_rejected(tmp_path):
     path = write_ranks(tmp_path / "d.tiktoken", all_bytes() + ["YWI= 255\n"])
-    with pytest.raises(ValueError, match="rank 255 is given twice"):
+    with pytest.raises(ValueError, match=r'rank 255 is given twice \(to b"\\xff" and b"ab"\)'):
         tokkit.from_tiktoken(path, pattern="gpt2")
 
 
@@ -57,10 +60,58 @@ def test_unknown_pattern_names_and_invalid_regexes_are_rejected():
         tokkit.from_tiktoken(path, pattern=r"\w*")
 
 
+def test_names_in_other_case_or_with_hyphens_are_not_taken_as_regexes():
+    path = data_path("vocab", "tiktoken", "r50k_base.tiktoken")
+    for name in ["CL100K", "Llama-3", "o200K"]:
+        with pytest.raises(ValueError, match=f"unknown pre-tokenizer pattern name \"{name}\""):
+            tokkit.from_tiktoken(path, pattern=name)
+
+
+def test_text_a_regex_leaves_unmatched_is_an_error_not_dropped():
+    path = data_path("vocab", "tiktoken", "r50k_base.tiktoken")
+    letters = tokkit.from_tiktoken(path, pattern=r"[a-z]+")
+    assert letters.encode("hello") == [31373]
+    with pytest.raises(ValueError, match=r'at character 5 \(" world"\).*\|\\s\+\|\.'):
+        letters.encode("hello world")
+    with pytest.raises(ValueError, match=r"at character 5"):
+        letters.encode("hello!")
+    with pytest.raises(ValueError, match=r'at character 0 \("!hello"\)'):
+        letters.encode_batch(["hello", "!hello"])
+    with pytest.raises(ValueError, match=r"at character 0"):
+        tokkit.from_tiktoken(path, pattern=r"\b").encode("ab c")
+    covered = tokkit.from_tiktoken(path, pattern=r"[a-z]+|\s+|.")
+    assert covered.decode(covered.encode("hello world!")) == "hello world!"
+
+
+def test_id_to_token_takes_ints_only():
+    enc = tokkit.from_tiktoken(data_path("vocab", "tiktoken", "r50k_base.tiktoken"), pattern="gpt2")
+    assert enc.id_to_token(31373) == "hello"
+    for bad in ["5", 1.9, True, None]:
+        with pytest.raises(TypeError, match="a token id must be an int"):
+            enc.id_to_token(bad)
+    for out_of_range in [-1, 10**20, enc.vocab_size]:
+        with pytest.raises(ValueError, match="is not in the vocabulary"):
+            enc.id_to_token(out_of_range)
+
+
 def test_special_ids_that_clash_with_ranks_are_rejected():
     path = data_path("vocab", "tiktoken", "r50k_base.tiktoken")
     with pytest.raises(ValueError, match="already uses"):
         tokkit.from_tiktoken(path, pattern="gpt2", special_tokens={"<|x|>": 5})
+
+
+def test_load_names_a_bad_line_and_a_bad_sidecar(tmp_path):
+    path = write_ranks(tmp_path / "broken.tiktoken", all_bytes() + ["YWI=\n"])
+    with pytest.raises(ValueError, match=r"broken.tiktoken: line 257: expected `base64 rank`"):
+        tokkit.load(path)
+    path = write_ranks(tmp_path / "side.tiktoken", all_bytes())
+    sidecar = tmp_path / "side.tiktoken.json"
+    for contents in ["{}", "not json", "[1]"]:
+        sidecar.write_text(contents)
+        with pytest.raises(ValueError, match=r"side.tiktoken.json: not a tokkit sidecar.*\"pattern\""):
+            tokkit.load(path)
+    sidecar.write_text('{"pattern": "gpt2"}')
+    assert tokkit.load(path).encode_ordinary("ab") == [97, 98]
 
 
 def test_unrecognised_files_say_what_to_do(tmp_path):

@@ -153,9 +153,17 @@ def _load_tiktoken(path: Path, contents: bytes) -> Tokenizer:
     # another pattern or other special tokens.
     sidecar = path.with_name(path.name + ".json")
     if sidecar.exists():
-        meta = json.loads(sidecar.read_text(encoding="utf-8"))
+        try:
+            meta = json.loads(sidecar.read_text(encoding="utf-8"))
+            pattern = meta["pattern"]
+        except (ValueError, KeyError, TypeError) as e:
+            raise ValueError(
+                f"{sidecar}: not a tokkit sidecar ({type(e).__name__}: {e}); it must be a JSON object "
+                f"with \"pattern\" (and optionally \"special_tokens\", \"name\"), as Tokenizer.save "
+                f"writes it. Fix or remove it, or load {path.name} with tokkit.from_tiktoken(..., pattern=...)"
+            ) from None
         return tokenizer_from_ranks(
-            contents, str(path), pattern=meta["pattern"], special_tokens=meta.get("special_tokens", {}),
+            contents, str(path), pattern=pattern, special_tokens=meta.get("special_tokens", {}),
             name=meta.get("name"),
         )
     known = BY_SHA256.get(sha256_of(contents))
@@ -163,6 +171,8 @@ def _load_tiktoken(path: Path, contents: bytes) -> Tokenizer:
         return tokenizer_from_ranks(
             contents, str(path), pattern=known.pattern, special_tokens=known.special_tokens, name=known.name
         )
+    # A file that is not even a valid rank file gets the error that names its bad line.
+    tokenizer_from_ranks(contents, str(path), pattern="gpt2", special_tokens={})
     raise ValueError(
         f"{path} is a .tiktoken rank file tokkit does not recognise, so its pre-tokenizer pattern "
         f"is unknown; load it with tokkit.from_tiktoken({str(path)!r}, pattern=...) naming the "

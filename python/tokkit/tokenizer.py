@@ -267,7 +267,9 @@ class Tokenizer:
 
     def id_to_token(self, id: int) -> Union[str, bytes]:
         """The token with this id: a ``str``, or ``bytes`` if it is not valid UTF-8."""
-        found = self._core.token_bytes(int(id))
+        if isinstance(id, bool) or not isinstance(id, (int, np.integer)):
+            raise TypeError(f"a token id must be an int, not {type(id).__name__} ({id!r})")
+        found = self._core.token_bytes(int(id)) if 0 <= id < 2**32 else None
         if found is None:
             raise ValueError(
                 f"token id {id} is not in the vocabulary (ids run from 0 to {self.vocab_size - 1})"

@@ -26,6 +26,14 @@ pub enum Error {
     #[error("the pre-tokenizer regular expression failed on this input: {0}")]
     RegexFailed(String),
 
+    /// Text that no match of a pre-tokenizer regex covers: encoding would lose it.
+    #[error(
+        "the pre-tokenizer pattern matches none of the text at character {at} ({text:?}), so \
+         encoding would lose it (tiktoken drops such text without a word); use a pattern \
+         whose alternatives cover every character, for instance by ending it with |\\s+|."
+    )]
+    PatternGap { at: usize, text: String },
+
     #[error(
         "the text contains the special token {0:?}, which is not allowed here. To encode it \
          as the special token, pass allowed_special={{{0:?}}} (or allowed_special=\"all\"); to \
@@ -47,7 +55,8 @@ pub enum Error {
     Io(String),
 
     #[error(
-        "{path}: invalid UTF-8 at byte {offset}; fix the file, or pass errors=\"replace\" to          read such bytes as U+FFFD"
+        "{path}: invalid UTF-8 at byte {offset}; fix the file, or pass errors=\"replace\" to \
+         read such bytes as U+FFFD"
     )]
     InvalidUtf8 { path: String, offset: u64 },
 

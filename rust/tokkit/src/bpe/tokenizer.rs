@@ -76,7 +76,22 @@ impl ByteLevelBpe {
         encoder: &mut PieceEncoder<'t>,
     ) -> Result<()> {
         let bytes = text.as_bytes();
-        self.pre_tokenizer.for_each_piece(text, |start, end| encoder.encode(rule, &bytes[start..end], out))
+        // A regex need not match every character; text between its matches would be lost.
+        let (mut covered, mut gap) = (0, None);
+        self.pre_tokenizer.for_each_piece(text, |start, end| {
+            if start != covered && gap.is_none() {
+                gap = Some(covered);
+            }
+            covered = end;
+            encoder.encode(rule, &bytes[start..end], out)
+        })?;
+        match gap.or((covered != text.len()).then_some(covered)) {
+            None => Ok(()),
+            Some(at) => Err(Error::PatternGap {
+                at: text[..at].chars().count(),
+                text: text[at..].chars().take(20).collect(),
+            }),
+        }
     }
 
     fn encode_piece<'t>(&self, piece: &'t [u8], out: &mut Vec<Rank>, encoder: &mut PieceEncoder<'t>) {

@@ -88,13 +88,16 @@ impl Ranks {
             }
             if let Some(existing) = &by_rank[slot] {
                 return Err(Error::BadVocabulary(format!(
-                    "rank {rank} is given twice (to {existing:?} and {bytes:?}); every rank must be unique"
+                    "rank {rank} is given twice (to b\"{}\" and b\"{}\"); every rank must be unique",
+                    existing.escape_ascii(),
+                    bytes.escape_ascii()
                 )));
             }
             let boxed: Box<[u8]> = bytes.into_boxed_slice();
             if let Some(other) = by_bytes.insert(boxed.clone(), rank) {
                 return Err(Error::BadVocabulary(format!(
-                    "token {boxed:?} has two ranks ({other} and {rank}); every token must be unique"
+                    "token b\"{}\" has two ranks ({other} and {rank}); every token must be unique",
+                    boxed.escape_ascii()
                 )));
             }
             by_rank[slot] = Some(boxed);

@@ -21,9 +21,10 @@ pub fn parse(contents: &[u8], source_name: &str) -> Result<Ranks> {
         }
         let text = std::str::from_utf8(line)
             .map_err(|_| bad(number, "not text; a .tiktoken file has lines `base64 rank`".into()))?;
-        let (encoded, rank) = text.split_once(' ').ok_or_else(|| {
-            bad(number, format!("expected `base64 rank`, found {:?}", shorten(text)))
-        })?;
+        let (encoded, rank) = text
+            .split_once(' ')
+            .filter(|(_, rank)| !rank.trim().contains(' '))
+            .ok_or_else(|| bad(number, format!("expected `base64 rank`, found {:?}", shorten(text))))?;
         let bytes = STANDARD
             .decode(encoded)
             .map_err(|e| bad(number, format!("{:?} is not valid base64 ({e})", shorten(encoded))))?;

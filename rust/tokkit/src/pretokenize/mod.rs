@@ -86,12 +86,15 @@ impl PreTokenizer {
     }
 
     /// A pre-tokenizer for a pattern name or a regular expression. A string of lowercase
-    /// letters, digits and underscores is taken as a name, so a misspelt name is an error
-    /// rather than a regex that matches only itself.
+    /// letters, digits and underscores is taken as a name, and so is a name in other case
+    /// or with hyphens, so a misspelt name is an error rather than a regex that matches
+    /// only itself.
     pub fn from_name_or_regex(pattern: &str) -> Result<PreTokenizer> {
         let looks_like_name = !pattern.is_empty()
             && pattern.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_');
-        if looks_like_name {
+        // "CL100K" or "llama-3" is a name mistyped, not a regex meant to match itself.
+        let as_name = pattern.to_ascii_lowercase().replace('-', "");
+        if looks_like_name || Builtin::from_name(&as_name).is_some() {
             Self::named(pattern)
         } else {
             Self::from_regex(pattern)
