@@ -11,13 +11,14 @@
 from . import compare, lm
 from .encodings import get_encoding, list_encoding_names
 from .formats import from_tiktoken, load
-from .tokenizer import Tokenizer
+from .tokenizer import TokenNotFound, Tokenizer
 from .train import PreTokenCounts, count_pre_tokens, train_bpe
 from .train_unigram import train_unigram
 from .trainers import train_char, train_word, train_wordpiece
 
 __all__ = [
     "PreTokenCounts",
+    "TokenNotFound",
     "Tokenizer",
     "compare",
     "lm",

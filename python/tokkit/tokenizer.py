@@ -31,6 +31,14 @@ def _without_surrogates(text: str) -> str:
     return text.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
 
 
+class TokenNotFound(KeyError, ValueError):
+    """A token or id that is not in the vocabulary, from the methods with tiktoken's names:
+    a ``KeyError`` as tiktoken raises, and a ``ValueError`` as the rest of tokkit does."""
+
+    def __str__(self) -> str:
+        return str(self.args[0]) if self.args else ""
+
+
 class Tokenizer:
     """A tokenizer: text in, token ids out, and back.
 
@@ -283,6 +291,81 @@ class Tokenizer:
         elif not isinstance(token, (bytes, bytearray)):
             raise TypeError(f"token must be a str or bytes, not {type(token).__name__}")
         return self._core.token_id(bytes(token))
+
+    # ---- tiktoken's names ---------------------------------------------------------------
+
+    @property
+    def n_vocab(self) -> int:
+        """tiktoken's name for ``vocab_size``."""
+        return self.vocab_size
+
+    @property
+    def max_token_value(self) -> int:
+        """The largest token id (tiktoken's ``max_token_value``)."""
+        return self.vocab_size - 1
+
+    @property
+    def special_tokens_set(self) -> set[str]:
+        """The special tokens' texts (tiktoken's ``special_tokens_set``)."""
+        return set(self.special_tokens)
+
+    @property
+    def eot_token(self) -> int:
+        """The id of ``<|endoftext|>`` (tiktoken's ``eot_token``)."""
+        eot = self.special_tokens.get("<|endoftext|>")
+        if eot is None:
+            raise TokenNotFound(f"{self.name!r} has no <|endoftext|> special token; its special tokens are "
+                                f"{sorted(self.special_tokens) or 'none'}")
+        return eot
+
+    def encode_single_token(self, token: Union[str, bytes]) -> int:
+        """The id of the one token spelled by ``token`` (a str or bytes, special tokens
+        included); ``TokenNotFound`` (a ``KeyError`` and a ``ValueError``) if it is not one
+        token."""
+        if isinstance(token, str) and token in self.special_tokens:
+            return self.special_tokens[token]
+        found = self.token_to_id(token)
+        if found is None:
+            raise TokenNotFound(f"{token!r} is not a single token of {self.name!r}; use encode for text")
+        return found
+
+    def decode_single_token_bytes(self, id: int) -> bytes:
+        """The bytes of one token (special tokens included)."""
+        if isinstance(id, bool) or not isinstance(id, (int, np.integer)):
+            raise TypeError(f"a token id must be an int, not {type(id).__name__} ({id!r})")
+        if not 0 <= id < self.vocab_size:
+            raise TokenNotFound(f"token id {id} is not in the vocabulary (ids run from 0 to {self.vocab_size - 1})")
+        return self.decode_bytes([int(id)])
+
+    def decode_tokens_bytes(self, ids: TokenIds) -> list[bytes]:
+        """The bytes of each token, one entry per id."""
+        return [self.decode_single_token_bytes(i) for i in np.asarray(ids, dtype=np.int64).tolist()]
+
+    def decode_with_offsets(self, ids: TokenIds) -> tuple[str, list[int]]:
+        """The text and, for each token, the index of the character where it starts (a
+        token that starts inside a character, with its trailing bytes, points at that
+        character), as tiktoken's ``decode_with_offsets``. The ids must decode to valid
+        UTF-8."""
+        pieces = self.decode_tokens_bytes(ids)
+        offsets, chars = [], 0
+        for piece in pieces:
+            inside = bool(piece) and 0x80 <= piece[0] < 0xC0
+            offsets.append(max(0, chars - inside))
+            chars += sum(1 for b in piece if not 0x80 <= b < 0xC0)
+        return b"".join(pieces).decode("utf-8", errors="strict"), offsets
+
+    def encode_ordinary_batch(self, texts: Iterable[str]) -> list[list[int]]:
+        """``encode_ordinary`` on many texts, in parallel, as lists (tiktoken's
+        ``encode_ordinary_batch``; ``encode_batch`` gives NumPy arrays)."""
+        return [ids.tolist() for ids in self.encode_batch(texts, allowed_special=(), disallowed_special=())]
+
+    def decode_batch(self, batch: Iterable[TokenIds], *, errors: str = "replace") -> list[str]:
+        """``decode`` on each list of ids."""
+        return [self.decode(ids, errors=errors) for ids in batch]
+
+    def encode_to_numpy(self, text: str, **special) -> np.ndarray:
+        """``encode`` as a NumPy ``uint32`` array."""
+        return np.asarray(self.encode(text, **special), dtype=np.uint32)
 
     # ---- Unigram: normalization, n-best, sampling ---------------------------------------
 
