@@ -79,9 +79,12 @@ def test_training_says_when_the_corpus_cannot_fill_the_vocabulary(tmp_path):
         (["train", "bpe", "absent.txt", "--vocab-size", "300", "--out", "x.json"], 1, "no such corpus file"),
         (["train", "bpe", "c.txt", "--out", "x.json"], 2, "--vocab-size"),
         (["frobnicate"], 2, "invalid choice"),
+        (["encode", "-t", "cl100k_base", "--file", "latin1.txt"], 1, "latin1.txt: invalid UTF-8 at byte 2"),
+        (["encode", "-t", "cl100k_base", "--out", "ids.txt", "x"], 2, "--out must end in .npy or .bin"),
     ],
 )
 def test_mistakes_give_a_message_and_a_status_without_traceback(args, status, message, tmp_path):
+    (tmp_path / "latin1.txt").write_bytes(b"ca\xe9 ok")  # Latin-1, not UTF-8
     done = run_cli(*args, cwd=tmp_path)
     assert done.returncode == status
     assert message in done.stderr

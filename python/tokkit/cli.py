@@ -205,11 +205,24 @@ def _train(args) -> None:
     print(f"trained {tok.vocab_size} tokens; saved to {args.out}", file=sys.stderr)
 
 
+def _read_text(path: str) -> str:
+    data = Path(path).read_bytes()
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as e:
+        raise ValueError(
+            f"{path}: invalid UTF-8 at byte {e.start}; fix the file, or convert it to UTF-8 first "
+            f"(for instance with iconv)"
+        ) from None
+
+
 def _encode(args) -> None:
     import numpy as np
 
     tok = _tokenizer(args.tokenizer)
-    texts = list(args.text) + [Path(f).read_text(encoding="utf-8") for f in args.file]
+    if args.out and not args.out.endswith((".npy", ".bin")):
+        raise UsageError("--out must end in .npy or .bin")
+    texts = list(args.text) + [_read_text(f) for f in args.file]
     if not texts:
         texts = [sys.stdin.read()]
     special = {"allowed_special": "all"} if args.allow_special else {"allowed_special": (), "disallowed_special": ()}
@@ -282,7 +295,7 @@ def _bench(args) -> None:
 
     tok = _tokenizer(args.tokenizer)
     if args.file:
-        text = Path(args.file).read_text(encoding="utf-8")
+        text = _read_text(args.file)
     else:
         from tokkit.corpora import load_sample
 
