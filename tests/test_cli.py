@@ -57,6 +57,16 @@ def test_encode_with_a_named_encoding():
     assert done.stdout.split() == ["15339", "1917"]
 
 
+def test_special_token_text_is_text_unless_a_flag_says_otherwise():
+    text = "a <|endoftext|> b"
+    plain = run_cli("encode", "-t", "cl100k_base", text)
+    assert plain.returncode == 0 and "100257" not in plain.stdout.split()
+    special = run_cli("encode", "-t", "cl100k_base", "--allow-special", text)
+    assert special.returncode == 0 and "100257" in special.stdout.split()
+    strict = run_cli("encode", "-t", "cl100k_base", "--disallow-special", text)
+    assert strict.returncode == 1 and "<|endoftext|>" in strict.stderr and "Traceback" not in strict.stderr
+
+
 def test_inspect_describes_the_tokenizer(trained):
     done = run_cli("inspect", str(trained))
     assert done.returncode == 0

@@ -125,7 +125,11 @@ def _parser() -> argparse.ArgumentParser:
     encode.add_argument("-f", "--file", action="append", default=[], help="encode a file (repeatable)")
     encode.add_argument("--tokens", action="store_true", help="print the tokens instead of ids")
     encode.add_argument("--out", help="write ids to a .npy (one array of all ids) or .bin (raw uint32) file")
-    encode.add_argument("--allow-special", action="store_true", help="encode special-token text as special tokens")
+    specials = encode.add_mutually_exclusive_group()
+    specials.add_argument("--allow-special", action="store_true", help="encode special-token text as special tokens")
+    specials.add_argument("--disallow-special", action="store_true",
+                          help="fail on special-token text, as the library does by default "
+                               "(without either flag it is encoded as ordinary text)")
 
     decode = command("decode", "decode token ids into text")
     decode.add_argument("ids", nargs="*", help="ids (default: read whitespace-separated ids from stdin)")
@@ -225,7 +229,12 @@ def _encode(args) -> None:
     texts = list(args.text) + [_read_text(f) for f in args.file]
     if not texts:
         texts = [sys.stdin.read()]
-    special = {"allowed_special": "all"} if args.allow_special else {"allowed_special": (), "disallowed_special": ()}
+    if args.allow_special:
+        special = {"allowed_special": "all"}
+    elif args.disallow_special:
+        special = {"allowed_special": (), "disallowed_special": "all"}
+    else:
+        special = {"allowed_special": (), "disallowed_special": ()}
     if args.out:
         ids, _ = tok.encode_batch(texts, flat=True, **special)
         if args.out.endswith(".npy"):
