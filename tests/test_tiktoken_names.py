@@ -35,6 +35,8 @@ def test_single_tokens(pair):
         ours.encode_single_token("hello world")
     with pytest.raises(ValueError, match="not in the vocabulary"):
         ours.decode_single_token_bytes(ours.n_vocab)
+    with pytest.raises(TypeError, match="a token id must be an int"):
+        ours.decode_tokens_bytes([15339, 1.5])
 
 
 def test_batches_offsets_and_arrays(pair):

@@ -31,6 +31,13 @@ def _without_surrogates(text: str) -> str:
     return text.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
 
 
+def _check_id(id) -> int:
+    """``id`` as an int, or a TypeError: a str or a float is not quietly converted."""
+    if isinstance(id, bool) or not isinstance(id, (int, np.integer)):
+        raise TypeError(f"a token id must be an int, not {type(id).__name__} ({id!r})")
+    return int(id)
+
+
 class TokenNotFound(KeyError, ValueError):
     """A token or id that is not in the vocabulary, from the methods with tiktoken's names:
     a ``KeyError`` as tiktoken raises, and a ``ValueError`` as the rest of tokkit does."""
@@ -275,9 +282,8 @@ class Tokenizer:
 
     def id_to_token(self, id: int) -> Union[str, bytes]:
         """The token with this id: a ``str``, or ``bytes`` if it is not valid UTF-8."""
-        if isinstance(id, bool) or not isinstance(id, (int, np.integer)):
-            raise TypeError(f"a token id must be an int, not {type(id).__name__} ({id!r})")
-        found = self._core.token_bytes(int(id)) if 0 <= id < 2**32 else None
+        id = _check_id(id)
+        found = self._core.token_bytes(id) if 0 <= id < 2**32 else None
         if found is None:
             raise ValueError(
                 f"token id {id} is not in the vocabulary (ids run from 0 to {self.vocab_size - 1})"
@@ -331,15 +337,14 @@ class Tokenizer:
 
     def decode_single_token_bytes(self, id: int) -> bytes:
         """The bytes of one token (special tokens included)."""
-        if isinstance(id, bool) or not isinstance(id, (int, np.integer)):
-            raise TypeError(f"a token id must be an int, not {type(id).__name__} ({id!r})")
+        id = _check_id(id)
         if not 0 <= id < self.vocab_size:
             raise TokenNotFound(f"token id {id} is not in the vocabulary (ids run from 0 to {self.vocab_size - 1})")
-        return self.decode_bytes([int(id)])
+        return self.decode_bytes([id])
 
     def decode_tokens_bytes(self, ids: TokenIds) -> list[bytes]:
         """The bytes of each token, one entry per id."""
-        return [self.decode_single_token_bytes(i) for i in np.asarray(ids, dtype=np.int64).tolist()]
+        return [self.decode_single_token_bytes(i) for i in ids]
 
     def decode_with_offsets(self, ids: TokenIds) -> tuple[str, list[int]]:
         """The text and, for each token, the index of the character where it starts (a

@@ -54,8 +54,9 @@ struct Token {
     /// Low half: bit `byte_bit(b)` is set for the first byte b of every y such that this
     /// token followed by y is a token. High half: likewise for the last byte of every x
     /// such that x followed by this token is a token. Most pairs the walk asks about (all
-    /// but two single bytes, which take a table read) are then answered without a lookup; 32 bits a side keep the letters apart (16 made
-    /// the walk 10% slower on random letters). Only joins into tokens in the trie set
+    /// but two single bytes, which take a table read) are then answered without a
+    /// lookup; 32 bits a side keep the letters apart (16 made the walk 10% slower on
+    /// random letters). Only joins into tokens in the trie set
     /// bits, so a join into a token no merge makes is never looked up; that changes no
     /// answer, since parts that really face each other only join into tokens merging
     /// makes, and a check that meets such a join also meets a true one further down.
