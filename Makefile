@@ -8,16 +8,22 @@ PIP := $(PY) -m pip --disable-pip-version-check
 export TOKKIT_DATA ?= $(abspath ../shared/data)
 
 RUNTIME_DEPS := "maturin>=1.7,<2" numpy tqdm matplotlib
-TEST_DEPS := pytest hypothesis tiktoken tokenizers sentencepiece regex
+# sentencepiece is pinned: tokkit reproduces 0.2.3's arithmetic, and earlier releases break
+# exact score ties differently. protobuf lets tests rewrite .model files.
+TEST_DEPS := pytest hypothesis tiktoken tokenizers "sentencepiece==0.2.3" protobuf regex
 
-.PHONY: test demo build bench bench-lm clean
+# `make fuzz` draws a fresh seed unless given one (`make fuzz SEED=123` replays a run).
+SEED ?= $(shell od -An -N4 -tu4 /dev/urandom | tr -d ' ')
+FUZZ_SEED := $(SEED)
+
+.PHONY: test fuzz demo build bench bench-lm clean
 
 $(VENV)/.runtime: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PIP) install --quiet $(RUNTIME_DEPS)
 	touch $@
 
-$(VENV)/.test: $(VENV)/.runtime
+$(VENV)/.test: $(VENV)/.runtime Makefile
 	$(PIP) install --quiet $(TEST_DEPS)
 	touch $@
 
@@ -28,6 +34,12 @@ build: $(VENV)/.runtime
 test: build $(VENV)/.test
 	cargo test --release -p tokkit
 	$(PY) -m pytest -q
+
+# The property tests with fresh random seeds and ten times the examples (see tests/conftest.py).
+fuzz: build $(VENV)/.test
+	@echo "make fuzz: seed $(FUZZ_SEED) (replay with: make fuzz SEED=$(FUZZ_SEED))"
+	TOKKIT_FUZZ_SEED=$(FUZZ_SEED) cargo test --release -p tokkit
+	TOKKIT_FUZZ=1 $(PY) -m pytest -q -m hypothesis --hypothesis-seed=$(FUZZ_SEED)
 
 demo: build
 	$(VENV)/bin/tokkit demo

@@ -1,7 +1,13 @@
-"""Shared fixtures: where the reference data lives, and oracle tokenizers built from it.
+"""Shared fixtures: where the reference data lives, oracle tokenizers built from it, and
+how many examples the property tests draw.
 
 Parity tests read real vocabularies and corpora from $TOKKIT_DATA (default
 ../shared/data beside the repository). Where that folder is absent they skip, saying so.
+
+Property tests (hypothesis) run derandomized in `make test`: each test draws the same
+examples every run, so a commit always gets the same verdict. `make fuzz` sets
+TOKKIT_FUZZ=1: fresh random examples (the seed is printed, and `make fuzz SEED=n`
+replays it), ten times as many of them, and a database that replays any failure found.
 """
 
 from __future__ import annotations
@@ -13,6 +19,18 @@ import os
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
+
+FUZZ = os.environ.get("TOKKIT_FUZZ") == "1"
+settings.register_profile("ci", derandomize=True, database=None, print_blob=True)
+settings.register_profile("fuzz", derandomize=False, print_blob=True)
+settings.load_profile("fuzz" if FUZZ else "ci")
+
+
+def examples(n: int) -> int:
+    """How many examples a property test draws: `n` in `make test`, 10·n in `make fuzz`."""
+    return 10 * n if FUZZ else n
+
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = Path(os.environ.get("TOKKIT_DATA", ROOT.parent / "shared" / "data"))

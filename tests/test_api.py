@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 import tokkit
 
-from conftest import data_path, oracle, ours
+from conftest import data_path, examples, oracle, ours
 
 
 @pytest.fixture
@@ -65,7 +65,7 @@ def test_encode_batch_applies_special_token_rules(cl100k):
     assert rows[0].tolist()[-1] == 100257
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=examples(200), deadline=None)
 @given(text=st.text())
 def test_offsets_point_at_each_tokens_characters(text):
     tok = ours("o200k_base")

@@ -9,6 +9,8 @@ import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
+from conftest import examples
+
 import tokkit
 from tokkit.corpora import sample_lines
 
@@ -36,7 +38,7 @@ def rows(report) -> dict:
     return {(row["tokenizer"], row["language"]): row for row in report.rows}
 
 
-SETTINGS = settings(max_examples=40, deadline=None)
+SETTINGS = settings(max_examples=examples(40), deadline=None)
 
 
 @SETTINGS

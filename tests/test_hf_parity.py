@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 
 import tokkit
 
-from conftest import data_path
+from conftest import data_path, examples
 
 HF_FILES = ["roberta-base", "falcon", "phi-3-mini", "llama3", "t5-small", "bert-base-uncased"]
 LLAMA_CPP = {"phi-3": "phi-3-mini", "falcon": "falcon", "bert-bge": "bert-base-uncased", "llama-bpe": "llama3"}
@@ -92,7 +92,7 @@ def test_generated_text_encodes_as_in_hf(name):
     pieces = st.one_of(st.text(max_size=20), st.sampled_from(TRICKY + _added_tokens(name)))
     tok, reference = ours(name), hf(name)
 
-    @settings(max_examples=250, deadline=None, suppress_health_check=list(HealthCheck))
+    @settings(max_examples=examples(250), deadline=None, suppress_health_check=list(HealthCheck))
     @given(st.lists(pieces, max_size=8).map("".join))
     def check(text):
         e = reference.encode(text)
@@ -260,7 +260,7 @@ def test_pipelines_hf_builds_itself_encode_alike(kind, tmp_path):
     reference, tok = tokenizers.Tokenizer.from_file(str(path)), tokkit.load(path)
     pieces = st.one_of(st.text(max_size=15), st.sampled_from(TRICKY + ["hello world", " hello world ", "Thou", "<|e|> ", "<s>"]))
 
-    @settings(max_examples=150, deadline=None, suppress_health_check=list(HealthCheck))
+    @settings(max_examples=examples(150), deadline=None, suppress_health_check=list(HealthCheck))
     @given(st.lists(pieces, max_size=8).map("".join), st.text(max_size=12))
     def check(text, pair):
         e = reference.encode(text)

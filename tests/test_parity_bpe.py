@@ -7,6 +7,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from conftest import examples
+
 import tokkit
 from tokkit._reference import bpe_parity_train as reference
 from tokkit.compare.sweep import held_out_lines
@@ -52,7 +54,7 @@ def test_a_corpus_per_language_without_balance_is_plain_bpe_on_all_of_it(split):
     assert vocabulary(by_language) == vocabulary(tokkit.train_bpe(everything, vocab_size=600, show_progress=False))
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=examples(60), deadline=None)
 @given(
     languages=st.dictionaries(
         st.sampled_from(["amh", "eng", "fra", "jpn"]),

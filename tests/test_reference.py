@@ -12,7 +12,7 @@ import tokkit
 from tokkit import _core
 from tokkit._reference import bpe as reference
 
-from conftest import TIKTOKEN_FILES, data_path, ours, pattern_of, read_ranks
+from conftest import TIKTOKEN_FILES, data_path, examples, ours, pattern_of, read_ranks
 
 
 @functools.cache
@@ -29,7 +29,7 @@ text_strategy = st.one_of(
 
 
 @pytest.mark.parametrize("name", ["r50k_base", "cl100k_base", "o200k_base"])
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=examples(200), deadline=None)
 @given(text=text_strategy)
 def test_rust_encoding_equals_the_reference(name, text):
     expected = reference.encode(ranks_of(name), pattern_of(name), text)
@@ -37,14 +37,14 @@ def test_rust_encoding_equals_the_reference(name, text):
 
 
 @pytest.mark.parametrize("key", ["r50k_base", "cl100k_base", "o200k_base", "llama3"])
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 @given(text=text_strategy)
 def test_builtin_splitters_equal_the_regex(key, text):
     pattern = pattern_of(key)
     assert _core.pre_tokenize(pattern, text) == reference.split(pattern, text)
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=examples(200), deadline=None)
 @given(text=text_strategy)
 def test_any_regex_splits_like_the_regex_package(text):
     pattern = r"\p{Lu}?\p{Ll}+|\p{N}|[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+"
@@ -57,7 +57,7 @@ for token in [b"ab", b"ba", b"aa", b"aba", b"bab", b"abab", b"aaa", b"baba", b"a
     TOY[token] = len(TOY)
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 @given(piece=st.text(alphabet="ab", min_size=1, max_size=400))
 def test_long_and_short_merges_equal_the_reference(piece, tmp_path_factory):
     tok = toy_tokenizer(tmp_path_factory)

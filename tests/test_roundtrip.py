@@ -6,11 +6,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from conftest import TIKTOKEN_FILES, ours
+from conftest import TIKTOKEN_FILES, examples, ours
 
 
 @pytest.mark.parametrize("name", sorted(TIKTOKEN_FILES))
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 @given(text=st.text())
 def test_decode_inverts_encode_on_any_text(name, text):
     tok = ours(name)
@@ -18,7 +18,7 @@ def test_decode_inverts_encode_on_any_text(name, text):
 
 
 @pytest.mark.parametrize("name", ["cl100k_base", "o200k_base"])
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 @given(data=st.binary(max_size=200))
 def test_decode_bytes_inverts_encode_bytes_on_any_bytes(name, data):
     tok = ours(name)

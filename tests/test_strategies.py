@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 import tokkit
 
-from conftest import data_path
+from conftest import data_path, examples
 
 STRATEGIES = {
     "char": lambda corpus, **kw: tokkit.train_char(corpus, **kw),
@@ -112,7 +112,7 @@ def test_saved_tokenizer_json_gives_hf_the_same_ids_tokens_and_offsets(strategy,
         assert reloaded.encode(text) == expected.ids
         assert tok.decode(expected.ids) == hf.decode(expected.ids, skip_special_tokens=False)
 
-    @settings(max_examples=150, deadline=None, suppress_health_check=list(HealthCheck))
+    @settings(max_examples=examples(150), deadline=None, suppress_health_check=list(HealthCheck))
     @given(text=st.text())
     def same_on_any_text(text):
         assert tok.encode(text) == hf.encode(text).ids
@@ -120,7 +120,7 @@ def test_saved_tokenizer_json_gives_hf_the_same_ids_tokens_and_offsets(strategy,
     same_on_any_text()
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=list(HealthCheck))
+@settings(max_examples=examples(150), deadline=None, suppress_health_check=list(HealthCheck))
 @given(text=st.text())
 def test_char_model_with_byte_fallback_decodes_any_text_back(text):
     tok = trained("char")
@@ -170,7 +170,7 @@ def test_the_command_trains_every_strategy(command, tmp_path):
     assert run("inspect", str(out)).returncode == 0
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=list(HealthCheck))
+@settings(max_examples=examples(300), deadline=None, suppress_health_check=list(HealthCheck))
 @given(word=st.text(alphabet="abcdefghijklmnopqrstuvwxyzé", min_size=1, max_size=14))
 def test_wordpiece_encoding_equals_the_reference(word):
     from tokkit._reference import wordpiece as reference

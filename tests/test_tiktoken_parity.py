@@ -9,7 +9,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from conftest import TIKTOKEN_FILES, data_path, oracle, ours
+from conftest import TIKTOKEN_FILES, data_path, examples, oracle, ours
 
 GUTENBERG_SLICE = 4_000_000  # bytes of the 100 MB file read for parity
 
@@ -97,7 +97,7 @@ any_text = st.one_of(
 
 
 @pytest.mark.parametrize("name", sorted(TIKTOKEN_FILES))
-@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(400), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(text=any_text)
 def test_ids_equal_tiktoken_on_any_text(name, text):
     tok, ref = ours(name), oracle(name)
@@ -127,7 +127,7 @@ long_piece = st.one_of(
 
 
 @pytest.mark.parametrize("name", sorted(TIKTOKEN_FILES))
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(150), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(text=long_piece)
 def test_long_pieces_encode_like_tiktoken(name, text):
     assert ours(name).encode_ordinary(text) == oracle(name).encode_ordinary(text)

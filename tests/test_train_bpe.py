@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 import tokkit
 from tokkit._reference import bpe_train as reference
 
-from conftest import data_path
+from conftest import data_path, examples
 
 
 def vocabulary(tok) -> tuple:
@@ -34,7 +34,7 @@ def test_training_is_deterministic_whatever_the_thread_count(shakespeare):
 
 
 @pytest.mark.filterwarnings("ignore:the corpus has too few pairs")  # small corpora run out of pairs by design
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=examples(60), deadline=None)
 @given(
     words=st.dictionaries(st.text(alphabet="abcé ", min_size=1, max_size=8), st.integers(1, 6), min_size=1, max_size=12),
     extra=st.integers(0, 40),

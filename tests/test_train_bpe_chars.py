@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 import tokkit
 from tokkit._reference import char_bpe_train as reference
 
-from conftest import data_path
+from conftest import data_path, examples
 
 
 @pytest.fixture(scope="module")
@@ -39,7 +39,7 @@ def test_words_start_with_the_space_mark_and_merges_never_cross_them(with_bytes)
     assert with_bytes.tokens("the king") == ["▁the", "▁king"]
 
 
-@settings(max_examples=200, deadline=None, suppress_health_check=list(HealthCheck))
+@settings(max_examples=examples(200), deadline=None, suppress_health_check=list(HealthCheck))
 @given(text=st.text())
 def test_byte_fallback_decodes_any_text_back(with_bytes, text):
     assert with_bytes.decode(with_bytes.encode(text, allowed_special=())) == text
@@ -73,7 +73,7 @@ def test_training_is_deterministic_whatever_the_thread_count(shakespeare, tmp_pa
     assert files[0] == files[1]
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck))
+@settings(max_examples=examples(60), deadline=None, suppress_health_check=list(HealthCheck))
 @given(
     words=st.dictionaries(st.text(alphabet="abcé", min_size=1, max_size=6), st.integers(1, 5), min_size=1, max_size=10),
     extra=st.integers(0, 20),

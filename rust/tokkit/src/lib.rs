@@ -6,6 +6,8 @@ pub mod count;
 pub mod double_array;
 pub mod error;
 pub mod formats;
+#[cfg(test)]
+mod fuzz;
 pub mod normalize;
 pub mod pipeline;
 mod prefetch;

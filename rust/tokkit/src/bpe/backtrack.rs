@@ -406,7 +406,7 @@ mod tests {
             ("a", "a"), ("aa", "aa"), ("aaaa", "a"), ("aa", "a"), ("x", "y"), ("y", "x"),
             ("xy", "x"), ("xyx", "y"), ("y", "xy"), ("a", "x"), ("ax", "y"),
         ]);
-        let mut state = 12345u64;
+        let mut state = crate::fuzz::seed(12345);
         let random: Vec<u8> = (0..100_000)
             .map(|_| {
                 state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
@@ -452,8 +452,8 @@ mod tests {
             .map(|(bytes, _)| bytes)
             .collect();
         assert_eq!(keys.len(), 255 + 8);
-        let mut state = 7u64;
-        for _ in 0..20_000 {
+        let mut state = crate::fuzz::seed(7);
+        for _ in 0..crate::fuzz::cases(20_000) {
             let text: Vec<u8> = (0..1 + state as usize % 12)
                 .map(|_| {
                     state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);

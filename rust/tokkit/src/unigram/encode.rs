@@ -3,30 +3,33 @@
 //!
 //! The lattice: a node at every character boundary, an edge for every piece of the trie
 //! starting there (UNUSED pieces excepted), and an unknown-piece edge (scored
-//! min_score − 10) over a character no one-character piece covers. The best path keeps,
-//! for each offset, the best score of a path ending there, offered edges in order of
-//! start (then length), a later one replacing the kept one only when strictly higher.
-//! The running path score is a double-precision sum of the single-precision piece
-//! scores (`Sum`); only exact ties then depend on the order edges are offered in. O(n ·
-//! longest piece).
+//! min_score − 10) over a character no one-character piece covers. Edges are offered in
+//! order of start, then length, the unknown edge last. O(n · longest piece).
+//!
+//! The arithmetic is SentencePiece 0.2.3's best-path encoder's, to the bit, because exact
+//! ties are common (digits, repeated letters: "1"+"11" against "11"+"1") and only the
+//! rounding decides them. Each node keeps a single-precision score and the edge that gave
+//! it. An edge's candidate is its piece score plus the score kept at its start, added in
+//! single precision, and it replaces what its end node keeps only when strictly greater.
+//! Before the edges of a start are offered, if the score kept there lies outside ±100,000
+//! it is subtracted from that node and from every node already reached at or after it
+//! (`rebase`); the walk goes on from 0. A book's scores thus stay near zero, where a float
+//! still resolves hundredths: summing in double precision instead parts from
+//! sentencepiece on "a111", and summing in single precision without the rebase parts
+//! after 250,000 tokens of a book.
 //!
 //! Words apart: when no piece has a `▁` after another character (true of every model
 //! trained with split_by_whitespace), the best path breaks before each word's `▁`, so a
 //! word's segmentation depends on the rest of the text only through the score it starts
-//! from. Each distinct word gets, once, its lattice's edges (no more trie walks for it)
-//! and its best path from score 0 with the smallest gap between the best and second-best
+//! from (and a rebase there just starts it from 0, as nothing after it is reached yet).
+//! Each distinct word gets, once, its lattice's edges (no more trie walks for it) and its
+//! exact best path from score 0 with the smallest gap between the best and second-best
 //! candidate at the offsets the path passes through (`best_f64`). Where the word recurs,
 //! the cached path holds from the actual start score too if the gap exceeds what rounding
-//! can move (`safe`), and its end score is replayed addition for addition; otherwise the
-//! best path runs again over the cached edges. Natural text repeats its words, so most
-//! words cost a hash lookup and a few additions.
-//!
-//! How SentencePiece rounds on long texts, measured on whole books and UDHR translations
-//! encoded in one call: with `Sum = f64`, tokkit gave sentencepiece's ids on all 44 texts
-//! with sentencepiece's own test models and on 17 of 22 with a tokkit-trained model (the
-//! 5 others part at near ties under 0.001 after 1,500+ tokens); single-precision sums
-//! (`Sum = f32`) matched 56 of 66, and per-edge predecessors (the sampling lattice) no
-//! more. Line by line, all agree.
+//! can move and no score inside the word can reach a rebase (`safe`); its end score is
+//! then replayed addition for addition. Otherwise the best path runs again over the cached
+//! edges. Natural text repeats its words, so most words cost a hash lookup and a few
+//! additions.
 
 use super::model::PieceModel;
 use crate::double_array::DoubleArray;
@@ -34,8 +37,8 @@ use crate::normalize::{lead_len, SPACE_SYMBOL};
 use super::word_table::{word_hash, WordTable};
 
 const NONE: u32 = u32::MAX;
-/// The arithmetic of the running path score along a text.
-type Sum = f64;
+/// Outside ±REBASE, the score kept at a start is subtracted from the nodes reached from there on.
+const REBASE: f32 = 100_000.0;
 /// Words longer than this (in bytes) are not cached.
 const LONGEST_CACHED: usize = 96;
 /// How many words ahead of the one being segmented the encoder prefetches.
@@ -116,7 +119,7 @@ pub struct ViterbiEncoder {
     /// (id, end) of the pieces of cached paths longer than `INLINE`.
     steps: Vec<(u32, u32)>,
     scratch_edges: Vec<Edge>,
-    best_running: Vec<(Sum, u32)>,
+    best_running: Vec<(f32, u32)>,
     best64: Vec<(f64, f64, u32)>,
     path: Vec<u32>,
 }
@@ -141,7 +144,7 @@ impl ViterbiEncoder {
             found = word.1;
             self.words.prefetch(word.2);
         }
-        let mut score: Sum = 0.0;
+        let mut score = 0.0f32;
         let mut k = 0;
         while ahead[k].0 < text.len() {
             let (start, end, hash) = ahead[k];
@@ -155,10 +158,11 @@ impl ViterbiEncoder {
 
     /// Segments one word starting at `offset` from the path score `base`; returns the path
     /// score at its end.
-    fn encode_word(&mut self, model: &PieceModel, word: &[u8], hash: u64, offset: u32, base: Sum, out: &mut Vec<Token>) -> Sum {
+    fn encode_word(&mut self, model: &PieceModel, word: &[u8], hash: u64, offset: u32, base: f32, out: &mut Vec<Token>) -> f32 {
         if word.len() > LONGEST_CACHED {
             return self.uncached(model, word, base, offset, out);
         }
+        let base = if needs_rebase(base) { 0.0 } else { base };
         let cached = match self.words.get(word, hash) {
             Some(cached) => cached,
             None => self.analyse(model, word, hash),
@@ -174,7 +178,7 @@ impl ViterbiEncoder {
             let mut score = base;
             let mut start = 0;
             for &(id, end) in path {
-                score += model.lattice_score(id) as Sum;
+                score += model.lattice_score(id);
                 out.push(Token { start: offset + start, end: offset + end, id });
                 start = end;
             }
@@ -225,7 +229,7 @@ impl ViterbiEncoder {
     }
 
     /// The best path over `text` from `base`, without the cache.
-    fn uncached(&mut self, model: &PieceModel, text: &[u8], base: Sum, offset: u32, out: &mut Vec<Token>) -> Sum {
+    fn uncached(&mut self, model: &PieceModel, text: &[u8], base: f32, offset: u32, out: &mut Vec<Token>) -> f32 {
         self.scratch_edges.clear();
         build_lattice(model, text, &mut self.scratch_edges);
         let score = best_running(model, &self.scratch_edges, text.len(), base, &mut self.best_running, &mut self.path);
@@ -261,14 +265,23 @@ fn next_word(text: &[u8], start: usize) -> usize {
     text.len()
 }
 
-/// Whether the best path of a word from 0 is also its best path from `base`: each of at
-/// most `len` additions on a path rounds by at most half an ulp of the largest magnitude
-/// involved, so two candidates can swap only if their gap is below about `len` such ulps
-/// (an ulp being at most magnitude · `Sum::EPSILON`). A tie (gap 0) always fails it.
+/// Whether a score kept at a start is rebased before that start's edges are offered.
+#[inline(always)]
+fn needs_rebase(score: f32) -> bool {
+    !(-REBASE..=REBASE).contains(&score)
+}
+
+/// Whether the best path of a word from 0 is also its best path from `base`, and its scores
+/// stay clear of a rebase. A kept score differs from the exact best score at its node by at
+/// most half an ulp per node before it (each node rounds one sum, and a candidate that
+/// only rounding ties with the kept one may lose), an ulp being at most magnitude ·
+/// `f32::EPSILON`. Two candidates can then swap only if their exact gap is below about
+/// `len + 1` ulps. A tie (gap 0) always fails it.
 #[inline]
-fn safe(cached: &Cached, base: Sum, len: usize) -> bool {
-    let magnitude = base.abs() + cached.reach as Sum;
-    cached.gap as Sum > (len + 2) as Sum * magnitude * (Sum::EPSILON * 1.01)
+fn safe(cached: &Cached, base: f32, len: usize) -> bool {
+    let magnitude = base.abs() as f64 + cached.reach as f64;
+    let drift = (len + 2) as f64 * magnitude * (f32::EPSILON as f64 * 1.01);
+    cached.gap as f64 > drift && magnitude + drift < REBASE as f64
 }
 
 /// Appends the edges of `text`'s lattice, in the order SentencePiece (and HF) offer them:
@@ -298,15 +311,30 @@ pub fn build_lattice(model: &impl LatticeModel, text: &[u8], edges: &mut Vec<Edg
     }
 }
 
-/// The best path over the edges of an `n`-byte text from `base`, in `Sum` arithmetic.
-/// Leaves the path's edge indices in `path`; returns the score at the end.
-fn best_running(model: &PieceModel, edges: &[Edge], n: usize, base: Sum, best: &mut Vec<(Sum, u32)>, path: &mut Vec<u32>) -> Sum {
+/// The best path over the edges of an `n`-byte text from `base`, in SentencePiece's
+/// arithmetic (single precision, rebased outside ±`REBASE`). Leaves the path's edge
+/// indices in `path`; returns the score kept at the end.
+fn best_running(model: &PieceModel, edges: &[Edge], n: usize, base: f32, best: &mut Vec<(f32, u32)>, path: &mut Vec<u32>) -> f32 {
     best.clear();
     best.resize(n + 1, (0.0, NONE));
     best[0].0 = base;
+    let mut start = usize::MAX;
+    let mut till = 0.0f32;
+    // The furthest end of an edge offered so far: nodes past it are not reached yet.
+    let mut frontier = 0;
     for (e, edge) in edges.iter().enumerate() {
-        let candidate = model.lattice_score(edge.id) as Sum + best[edge.start as usize].0;
-        let node = &mut best[edge.end as usize];
+        if edge.start as usize != start {
+            start = edge.start as usize;
+            till = best[start].0;
+            if needs_rebase(till) {
+                rebase(best, start, frontier, till);
+                till = 0.0;
+            }
+        }
+        let end = edge.end as usize;
+        frontier = frontier.max(end);
+        let candidate = model.lattice_score(edge.id) + till;
+        let node = &mut best[end];
         if node.1 == NONE || candidate > node.0 {
             *node = (candidate, e as u32);
         }
@@ -320,6 +348,17 @@ fn best_running(model: &PieceModel, edges: &[Edge], n: usize, base: Sum, best: &
     }
     path.reverse();
     best[n].0
+}
+
+/// Subtracts `offset` (the score kept at `start`) from the node at `start` and from every
+/// node reached in `start + 1..=frontier`. At most the longest piece's length of nodes.
+fn rebase(best: &mut [(f32, u32)], start: usize, frontier: usize, offset: f32) {
+    best[start].0 -= offset;
+    for node in &mut best[start + 1..=frontier.max(start)] {
+        if node.1 != NONE {
+            node.0 -= offset;
+        }
+    }
 }
 
 /// The exact (double-precision) best path over the edges of an `n`-byte text from 0,
@@ -404,6 +443,41 @@ mod tests {
         // "." + "......" and "......" + "." score the same; the path whose last piece
         // starts earlier wins.
         assert_eq!(segment(&m, "▁......."), ["▁", ".", "......"]);
+    }
+
+    #[test]
+    fn scores_past_a_hundred_thousand_are_rebased_to_zero() {
+        let m = model(&[("▁", -60_000.0)]);
+        let text = "▁▁▁".as_bytes();
+        let mut edges = Vec::new();
+        build_lattice(&m, text, &mut edges);
+        let (mut best, mut path) = (Vec::new(), Vec::new());
+        // -60,000 at the second start, -120,000 at the third: rebased to 0 there, so the
+        // end keeps -60,000, not -180,000.
+        let end = best_running(&m, &edges, text.len(), 0.0, &mut best, &mut path);
+        assert_eq!(end, -60_000.0);
+        assert_eq!(path.len(), 3);
+    }
+
+    #[test]
+    fn the_rebase_keeps_a_long_path_as_precise_as_a_short_one() {
+        // After "▁a" the score is -265,270.625, where a float's step is 1/32: without the
+        // rebase, 1+11 (-5.81) would round level with 1+1+1 (-5.79) and win as the first
+        // offered. Rebased to 0, the better path wins, as in exact arithmetic.
+        let m = model(&[("▁", -1000.5), ("a", -264_270.125), ("1", -1.93), ("11", -3.88)]);
+        assert_eq!(segment(&m, "▁a111"), ["▁", "a", "1", "1", "1"]);
+        assert_eq!(segment(&m, "▁a111▁a111▁a111"), ["▁", "a", "1", "1", "1"].repeat(3));
+    }
+
+    #[test]
+    fn exact_ties_are_decided_by_single_precision_sums() {
+        // 1 then 11 and 11 then 1 have the same exact sum. Summed in single precision after
+        // "x", the two round to the same float and the first offered (1 then 11) stays;
+        // after "a", 11 then 1 rounds higher and wins. sentencepiece gives both (with the
+        // scores of its Japanese test model); double-precision sums give 1 then 11 twice.
+        let m = model(&[("▁", -3.557_074_5), ("x", -10.727_911), ("a", -8.750_411), ("1", -6.264_790_5), ("11", -7.311_227_3)]);
+        assert_eq!(segment(&m, "▁x111"), ["▁", "x", "1", "11"]);
+        assert_eq!(segment(&m, "▁a111"), ["▁", "a", "11", "1"]);
     }
 
     #[test]

@@ -15,7 +15,8 @@
 //!   back from the end choosing each edge with its posterior probability: one draw from
 //!   P(segmentation)^alpha / Z exactly, in O(edges).
 
-use super::model::PieceModel;
+use super::model::{user_defined_score, PieceModel};
+use crate::formats::sentencepiece::PieceType;
 use crate::normalize::lead_len;
 use std::cmp::Ordering;
 use std::collections::BinaryHeap;
@@ -116,7 +117,11 @@ impl Lattice {
             while pos < n && trie.step(&mut cursor, text[pos]) {
                 pos += 1;
                 let Some(id) = trie.value(&cursor) else { continue };
-                let Some(score) = model.edge_score(id) else { continue };
+                let Some(mut score) = model.edge_score(id) else { continue };
+                if model.kind(id) == PieceType::UserDefined {
+                    // The lattice counts a user-defined piece's length in characters.
+                    score = user_defined_score(char_count(&text[start..pos]));
+                }
                 lattice.add(start, pos, id, score as f64);
                 single |= pos - start == char_len;
             }
@@ -226,6 +231,11 @@ impl Lattice {
         path.reverse();
         path
     }
+}
+
+/// The number of characters in UTF-8 `bytes`: the bytes that do not continue a character.
+fn char_count(bytes: &[u8]) -> usize {
+    bytes.iter().filter(|&&b| b & 0xC0 != 0x80).count()
 }
 
 #[cfg(test)]

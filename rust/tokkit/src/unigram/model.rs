@@ -40,10 +40,8 @@ pub struct PieceModel {
     lattice_scores: Vec<f32>,
     unk_id: u32,
     byte_ids: Option<Box<[u32; 256]>>,
-    /// The lowest and highest score of NORMAL pieces (highest at least the smallest
-    /// positive float, as SentencePiece starts it there).
+    /// The lowest score of a NORMAL piece (0 when there is none).
     pub min_score: f32,
-    pub max_score: f32,
     /// True when no piece has a `▁` after a character that is not one: then every
     /// segmentation breaks before each word's `▁`, and words can be segmented apart.
     pub words_apart: bool,
@@ -51,6 +49,14 @@ pub struct PieceModel {
 
 /// SentencePiece's penalty for the unknown piece, below the lowest score.
 pub const UNK_PENALTY: f32 = 10.0;
+
+/// The score of a user-defined piece `length` long: 0.1 · (length − 1), rounded to single
+/// precision, as in SentencePiece 0.2.3. It is positive for any piece longer than one unit,
+/// so the piece beats every path of normal pieces over the same text. SentencePiece's
+/// best-path encoder counts `length` in bytes, its lattice (n-best, sampling) in characters.
+pub fn user_defined_score(length: usize) -> f32 {
+    (0.1 * (length as f64 - 1.0)) as f32
+}
 
 /// The text of the byte piece for `byte`.
 pub fn byte_piece(byte: u8) -> String {
@@ -76,7 +82,7 @@ impl PieceModel {
         let mut unk_id = None;
         let mut bytes = [u32::MAX; 256];
         let mut trie_keys = Vec::new();
-        let (mut min_score, mut max_score) = (f32::MAX, f32::MIN_POSITIVE);
+        let mut min_score = f32::MAX;
         for (id, piece) in pieces.iter().enumerate() {
             let id = id as u32;
             if piece.text.is_empty() {
@@ -88,7 +94,6 @@ impl PieceModel {
             match piece.kind {
                 PieceType::Normal => {
                     min_score = min_score.min(piece.score);
-                    max_score = max_score.max(piece.score);
                     trie_keys.push((piece.text.as_bytes(), id));
                 }
                 PieceType::UserDefined | PieceType::Unused => trie_keys.push((piece.text.as_bytes(), id)),
@@ -125,13 +130,11 @@ impl PieceModel {
         if min_score == f32::MAX {
             min_score = 0.0;
         }
-        // A user-defined piece scores (its length in bytes) · max_score − 0.1, so that it
-        // always wins.
         let edge_scores: Vec<Option<f32>> = pieces
             .iter()
             .map(|p| match p.kind {
                 PieceType::Unused => None,
-                PieceType::UserDefined => Some(((p.text.len() as f32 * max_score) as f64 - 0.1) as f32),
+                PieceType::UserDefined => Some(user_defined_score(p.text.len())),
                 _ => Some(p.score),
             })
             .collect();
@@ -147,7 +150,6 @@ impl PieceModel {
             unk_id,
             byte_ids,
             min_score,
-            max_score,
             words_apart,
         })
     }
