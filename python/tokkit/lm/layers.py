@@ -15,6 +15,7 @@ Arrays keep the dtype they come in with: float32 for training, float64 for the c
 from __future__ import annotations
 
 import math
+from typing import NamedTuple, Optional
 
 import numpy as np
 
@@ -228,6 +229,18 @@ def causal_mask(positions: int, *, dtype) -> np.ndarray:
     return np.where(upper, -np.inf, 0.0).astype(dtype)
 
 
+class AttentionCache(NamedTuple):
+    """What ``attention_backward`` needs of a forward: the heads' queries, keys and values
+    [B, H, T, D], the attention weights [B, H, T, T] (row i: where position i looked), and
+    the rotary tables or None."""
+
+    q: np.ndarray
+    k: np.ndarray
+    v: np.ndarray
+    probs: np.ndarray
+    rope: Optional[tuple]
+
+
 def attention_forward(qkv: np.ndarray, n_heads: int, rope=None):
     """Multi-head causal self-attention on packed queries, keys and values.
 
@@ -259,7 +272,7 @@ def attention_forward(qkv: np.ndarray, n_heads: int, rope=None):
     over_rows(softmax, len(per_head), positions * positions * probs.itemsize)
     heads = probs @ v  # [B, H, T, D]
     y = heads.transpose(0, 2, 1, 3).reshape(batch, positions, -1)  # [B, T, C]
-    return y, (q, k, v, probs, rope)
+    return y, AttentionCache(q, k, v, probs, rope)
 
 
 def attention_backward(dy: np.ndarray, cache) -> np.ndarray:

@@ -14,13 +14,28 @@ from __future__ import annotations
 import dataclasses
 import math
 from dataclasses import dataclass
-from typing import Optional
+from typing import NamedTuple, Optional
 
 import numpy as np
 
 from . import layers as L
 
 POSITIONAL = ("learned", "sinusoidal", "rope")
+
+
+class BlockCache(NamedTuple):
+    """What a block's backward needs of its forward (names as in ``_block_forward``)."""
+
+    a: np.ndarray  # [B, T, C] the block's input after LN1
+    ln1: tuple  # LN1's cache
+    attn: L.AttentionCache
+    y: np.ndarray  # [B, T, C] the heads' output, before the projection
+    drop1: Optional[np.ndarray]  # [B, T, C] the attention dropout's keep mask, or None
+    m: np.ndarray  # [B, T, C] the residual stream after LN2
+    ln2: tuple  # LN2's cache
+    gelu: np.ndarray  # [B, T, F] GELU's slope at each input
+    g: np.ndarray  # [B, T, F] the MLP's activations
+    drop2: Optional[np.ndarray]  # [B, T, C] the MLP dropout's keep mask, or None
 DTYPES = ("float32", "float64")
 
 
@@ -220,7 +235,7 @@ class Transformer:
         d = L.linear_forward(g, p[name + "mlp.down.w"], p[name + "mlp.down.b"])  # [B, T, C]
         d, drop2 = L.dropout_forward(d, config.dropout, rng)
         x = x + d  # [B, T, C]
-        return x, (a, ln1, attn, y, drop1, m, ln2, gelu, g, drop2)
+        return x, BlockCache(a, ln1, attn, y, drop1, m, ln2, gelu, g, drop2)
 
     # ---- backward ----------------------------------------------------------------------
 
@@ -282,4 +297,4 @@ class Transformer:
     def attention_maps(self, ids) -> np.ndarray:
         """Attention weights [n_layers, B, n_heads, T, T]: row i says where position i looked."""
         _, cache = self.forward(ids)
-        return np.stack([block[2][3] for block in cache["blocks"]])
+        return np.stack([block.attn.probs for block in cache["blocks"]])

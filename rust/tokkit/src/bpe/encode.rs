@@ -10,8 +10,9 @@
 //! - `merge_scan` keeps the parts in a vector and rescans it after every merge: with n
 //!   parts and m merges that is O(n·m), which on the short pieces of ordinary text is
 //!   faster than anything cleverer (no heap, no allocation, one cache line).
-//! - `merge_long` keeps the parts in a linked list and the candidate pairs in a priority
-//!   queue keyed by (priority, start) (see `queue.rs`): O(n) in the usual case and
+//! - `merge_long` links the parts through a bitset of their starts (a neighbour is a bit
+//!   scan away) and keeps the candidate pairs in a priority queue keyed by (priority,
+//!   start) (see `queue.rs`): O(n) in the usual case and
 //!   O(n log n) at worst however long the piece, so a 10 MB "word" costs a fraction of a
 //!   second, not days. Stale queue entries are skipped on pop: a part's pair only ever
 //!   grows, and distinct pairs have distinct priorities, so an entry is current exactly

@@ -3,12 +3,12 @@
 //!
 //! A binary heap over all candidates costs log n cache misses per operation once the piece
 //! is large (a 10 MB piece made `BinaryHeap::pop` 90% of the time). Candidates of one rank
-//! are instead kept together in a bucket, and a small heap orders only the ranks that have
-//! candidates. Within a bucket, positions almost always arrive in increasing order (the
-//! initial fill goes left to right, and merges at one rank sweep left to right), so they
-//! are appended to a sorted vector and read from its front; the rare position that arrives
-//! out of order goes to a per-bucket heap. Push and pop are then O(1) in the usual case
-//! and O(log n) at worst.
+//! are instead kept together in a bucket, and a two-level bitset of the ranks that have
+//! candidates, which remembers its smallest member, finds the next bucket. Within a
+//! bucket, positions almost always arrive in increasing order (the initial fill goes left
+//! to right, and merges at one rank sweep left to right), so they are appended to a sorted
+//! vector and read from its front; the rare position that arrives out of order goes to a
+//! per-bucket heap. Push and pop are then O(1) in the usual case and O(log n) at worst.
 
 use super::vocab::Rank;
 use std::cmp::Reverse;

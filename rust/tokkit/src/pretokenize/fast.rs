@@ -3,7 +3,7 @@
 //! Each function returns the end of the piece that the pattern's regex matches at `i`,
 //! following the regex's alternatives in order with leftmost-first (backtracking)
 //! semantics, so the pieces are the regex's pieces. They are held equal to fancy-regex
-//! by the tests at the bottom of this file and by the Python property tests.
+//! by the tests in `tests.rs` beside this file and by the Python property tests.
 //!
 //! Cost: every function is linear in the length of the piece it returns, plus at most one
 //! extra scan of the same characters, so splitting is linear in the text. The regexes

@@ -58,7 +58,7 @@ pub struct UnigramOptions {
     pub num_sub_iterations: usize,
 }
 
-/// Progress: the stage ("seeding", "EM 3", "pruning 3", ...), work done, work in all.
+/// Progress: the stage ("seeding", "EM round 3", "pruning 3", ...), work done, work in all.
 pub type Progress<'a> = dyn FnMut(&str, u64, u64) -> Result<()> + 'a;
 
 /// The model being trained: every seed, its score (−∞ once gone), a trie of all seeds.
