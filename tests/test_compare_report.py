@@ -214,7 +214,7 @@ def test_sweep_measures_each_strategy_at_each_size_on_held_out_lines():
 
 
 def test_a_strategy_this_build_lacks_is_named(monkeypatch):
-    monkeypatch.delattr(tokkit, "train_unigram", raising=False)
+    monkeypatch.delattr(tokkit.training, "train_unigram", raising=False)
     with pytest.raises(ValueError, match=r"no tokkit.train_unigram"):
         tokkit.compare.sweep(strategies=["unigram"], vocab_sizes=[300])
     assert "unigram" not in tokkit.compare.available_strategies()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import json
 
 import pytest
 
@@ -112,6 +113,19 @@ def test_load_names_a_bad_line_and_a_bad_sidecar(tmp_path):
             tokkit.load(path)
     sidecar.write_text('{"pattern": "gpt2"}')
     assert tokkit.load(path).encode_ordinary("ab") == [97, 98]
+
+
+def test_a_damaged_tokkit_file_is_named_with_what_is_wrong(tmp_path):
+    path = tmp_path / "mine.json"
+    ours("r50k_base").save(path)
+    document = json.loads(path.read_text(encoding="utf-8"))
+    for key, value, message in [("version", 7, r"mine.json: tokkit format version 7; this tokkit reads version 1"),
+                                ("type", "wordpiece", r"mine.json: unknown tokenizer type \"wordpiece\""),
+                                ("ranks", "not base64!", r"mine.json: \"ranks\" is not base64"),
+                                ("special_tokens", {"<x>": -1}, r"mine.json: the special token \"<x>\" has id -1")]:
+        path.write_text(json.dumps({**document, key: value}), encoding="utf-8")
+        with pytest.raises(ValueError, match=message):
+            tokkit.load(path)
 
 
 def test_unrecognised_files_say_what_to_do(tmp_path):

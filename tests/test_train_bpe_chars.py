@@ -1,4 +1,4 @@
-"""BPE over characters (SentencePiece style): train_bpe(byte_level=False)."""
+"""BPE over characters (SentencePiece style): train_char_bpe."""
 
 from __future__ import annotations
 
@@ -22,8 +22,8 @@ def shakespeare():
 
 @pytest.fixture(scope="module")
 def with_bytes(shakespeare):
-    return tokkit.train_bpe(shakespeare, vocab_size=3000, byte_level=False, byte_fallback=True,
-                            special_tokens=["<s>", "</s>"], show_progress=False)
+    return tokkit.train_char_bpe(shakespeare, vocab_size=3000, byte_fallback=True,
+                                 special_tokens=["<s>", "</s>"], show_progress=False)
 
 
 def vocabulary(tok) -> list[str]:
@@ -47,15 +47,15 @@ def test_byte_fallback_decodes_any_text_back(with_bytes, text):
 
 def test_characters_outside_the_vocabulary_become_bytes_or_unknown(shakespeare, with_bytes):
     assert with_bytes.tokens("中")[-3:] == ["<0xE4>", "<0xB8>", "<0xAD>"]
-    without = tokkit.train_bpe(shakespeare, vocab_size=2000, byte_level=False, show_progress=False)
+    without = tokkit.train_char_bpe(shakespeare, vocab_size=2000, show_progress=False)
     assert without.tokens("a 中中 b") == ["▁a", "▁", "<unk>", "▁b"]
     assert without.vocab_size == 2000
 
 
 def test_character_coverage_leaves_rare_characters_to_bytes(shakespeare):
-    covered = tokkit.train_bpe(shakespeare, vocab_size=1000, byte_level=False, byte_fallback=True,
+    covered = tokkit.train_char_bpe(shakespeare, vocab_size=1000, byte_fallback=True,
                                character_coverage=0.99, show_progress=False)
-    everything = tokkit.train_bpe(shakespeare, vocab_size=1000, byte_level=False, byte_fallback=True,
+    everything = tokkit.train_char_bpe(shakespeare, vocab_size=1000, byte_fallback=True,
                                   show_progress=False)
     single_chars = lambda tok: {t for t in vocabulary(tok) if len(t) == 1}  # noqa: E731
     assert single_chars(covered) < single_chars(everything)
@@ -66,7 +66,7 @@ def test_character_coverage_leaves_rare_characters_to_bytes(shakespeare):
 def test_training_is_deterministic_whatever_the_thread_count(shakespeare, tmp_path):
     files = []
     for threads in (1, 2):
-        tok = tokkit.train_bpe(shakespeare, vocab_size=2000, byte_level=False, byte_fallback=True, threads=threads,
+        tok = tokkit.train_char_bpe(shakespeare, vocab_size=2000, byte_fallback=True, threads=threads,
                                show_progress=False)
         tok.save(tmp_path / f"{threads}.json")
         files.append((tmp_path / f"{threads}.json").read_text(encoding="utf-8"))
@@ -85,7 +85,7 @@ def test_learned_tokens_equal_the_reference_trainer(words, extra):
     size = alphabet + extra
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # small corpora cannot fill the vocabulary
-        tok = tokkit.train_bpe(documents, vocab_size=size, byte_level=False, min_frequency=1, show_progress=False)
+        tok = tokkit.train_char_bpe(documents, vocab_size=size, min_frequency=1, show_progress=False)
     assert vocabulary(tok) == reference.train(expected_words, vocab_size=size)
 
 
@@ -110,12 +110,12 @@ def test_saves_a_phi3_shaped_tokenizer_json_that_hf_encodes_identically(with_byt
 
 
 def test_options_that_belong_to_the_other_family_are_refused(shakespeare):
-    with pytest.raises(ValueError, match="pattern is for byte-level BPE"):
-        tokkit.train_bpe(shakespeare, vocab_size=1000, byte_level=False, pattern="cl100k")
-    with pytest.raises(ValueError, match="byte_fallback is for character-level BPE"):
+    with pytest.raises(TypeError, match="pattern"):
+        tokkit.train_char_bpe(shakespeare, vocab_size=1000, pattern="cl100k")
+    with pytest.raises(TypeError, match="byte_fallback"):
         tokkit.train_bpe(shakespeare, vocab_size=1000, byte_fallback=True)
     counts = tokkit.count_pre_tokens(["some text"], show_progress=False)
-    with pytest.raises(ValueError, match="counts its own words"):
-        tokkit.train_bpe(counts=counts, vocab_size=1000, byte_level=False)
+    with pytest.raises(TypeError, match="counts"):
+        tokkit.train_char_bpe(counts=counts, vocab_size=1000)
     with pytest.raises(ValueError, match="vocab_size 100 is too small.*character_coverage"):
-        tokkit.train_bpe(shakespeare, vocab_size=100, byte_level=False, byte_fallback=True)
+        tokkit.train_char_bpe(shakespeare, vocab_size=100, byte_fallback=True)

@@ -12,9 +12,8 @@ from . import compare, lm
 from .encodings import get_encoding, list_encoding_names
 from .formats import from_tiktoken, load
 from .tokenizer import TokenNotFound, Tokenizer
-from .train import PreTokenCounts, count_pre_tokens, train_bpe
-from .train_unigram import train_unigram
-from .trainers import train_char, train_word, train_wordpiece
+from .training import (PreTokenCounts, count_pre_tokens, train_bpe, train_char, train_char_bpe, train_unigram,
+                       train_word, train_wordpiece)
 
 __all__ = [
     "PreTokenCounts",
@@ -30,6 +29,7 @@ __all__ = [
     "train_bpe",
     "train_unigram",
     "train_char",
+    "train_char_bpe",
     "train_word",
     "train_wordpiece",
 ]

@@ -170,8 +170,8 @@ def _tokenizer(spec: str):
 
 def _train(args) -> None:
     import tokkit
-    from tokkit.train import corpus_files
-    from tokkit.trainers import BERT_SPECIAL_TOKENS
+    from tokkit.training.corpus import corpus_files
+    from tokkit.training.wordpiece import BERT_SPECIAL_TOKENS
 
     common = dict(threads=args.threads, errors=args.errors, text_field=args.text_field, show_progress=not args.quiet,
                   name=Path(args.out).stem)
@@ -182,18 +182,17 @@ def _train(args) -> None:
             raise UsageError("--byte-fallback and --character-coverage go with --char-level")
         if args.char_level and args.pattern:
             raise UsageError("--pattern is for byte-level BPE; --char-level cuts words at spaces")
-        extra = dict(byte_level=False, byte_fallback=args.byte_fallback, character_coverage=args.character_coverage) \
-            if args.char_level else dict(pattern=args.pattern or "cl100k")
-        tok = tokkit.train_bpe(corpus, vocab_size=args.vocab_size, special_tokens=specials,
-                               min_frequency=args.min_frequency, max_token_length=args.max_token_length, **extra, **common)
+        train, extra = (tokkit.train_char_bpe, dict(byte_fallback=args.byte_fallback,
+                                                    character_coverage=args.character_coverage)) \
+            if args.char_level else (tokkit.train_bpe, dict(pattern=args.pattern or "cl100k"))
+        tok = train(corpus, vocab_size=args.vocab_size, special_tokens=specials, min_frequency=args.min_frequency,
+                    max_token_length=args.max_token_length, **extra, **common)
     elif args.kind == "char":
         tok = tokkit.train_char(corpus, special_tokens=specials, byte_fallback=not args.no_byte_fallback,
                                 character_coverage=args.character_coverage, graphemes=args.graphemes, **common)
     elif args.kind == "unigram":
-        from tokkit.train_unigram import train_unigram
-
         common.pop("name")
-        tok = train_unigram(corpus, vocab_size=args.vocab_size, character_coverage=args.character_coverage,
+        tok = tokkit.train_unigram(corpus, vocab_size=args.vocab_size, character_coverage=args.character_coverage,
                             max_piece_length=args.max_piece_length, split_digits=args.split_digits,
                             byte_fallback=args.byte_fallback, special_tokens=specials,
                             shrinking_factor=args.shrinking_factor, num_sub_iterations=args.num_sub_iterations,
@@ -265,30 +264,14 @@ def _decode(args) -> None:
 
 
 def _inspect(args) -> None:
-    from tokkit import _core
-
     tok = _tokenizer(args.tokenizer)
     specials = tok.special_tokens
     shown = ", ".join(f"{t} ({i})" for t, i in sorted(specials.items(), key=lambda x: x[1])[:8])
     more = f" and {len(specials) - 8} more" if len(specials) > 8 else ""
-    if isinstance(tok._core, _core.Pipeline):
-        kind = f"{tok._core.model_kind} (byte-level)" if tok._core.byte_level else tok._core.model_kind
-        rows = [("name", tok.name), ("type", kind), ("vocab size", str(tok.vocab_size))]
-        rows += [(stage, text if len(text) <= 200 else text[:199] + "…") for stage, text in tok._core.stages()]
-        rows.append(("special tokens", (shown + more) or "none"))
-    elif isinstance(tok._core, _core.SentencePiece):
-        rows = [("name", tok.name), ("type", tok.model_type), ("vocab size", str(tok.vocab_size)),
-                ("normalizer", tok._core.normalizer_name), ("pre-tokenizer", "none (spaces become ▁)"),
-                ("special tokens", (shown + more) or "none")]
-    else:
-        rows = [
-            ("name", tok.name),
-            ("type", f"byte-level BPE ({'merge list' if tok._core.model_kind == 'merges' else 'ranks'})"),
-            ("vocab size", str(tok.vocab_size)),
-            ("normalizer", "none"),
-            ("pre-tokenizer", tok.pattern),
-            ("special tokens", (shown + more) or "none"),
-        ]
+    (_, kind), *stages = tok._core.describe()
+    rows = [("name", tok.name), ("type", kind), ("vocab size", str(tok.vocab_size))]
+    rows += [(stage, text if len(text) <= 200 else text[:199] + "…") for stage, text in stages]
+    rows.append(("special tokens", (shown + more) or "none"))
     for key, value in rows:
         print(f"{key:15} {value}")
 

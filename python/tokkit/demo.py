@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Optional, Union
 
 import tokkit
+from tokkit.compare.readable import readable_groups
 from tokkit.corpora import load_sample, sample_index
 
 MARKER = ".tokkit-demo"
@@ -32,27 +33,6 @@ SENTENCE = 2  # the line about the bridge built in 1898
 STRATEGIES = ["char", "word", "bpe", "unigram", "wordpiece"]
 LM_STRATEGIES = ["char", "bpe"]
 PROMPT = "On Saturday mornings"
-SUBSCRIPTS = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
-
-
-def readable_groups(tokens: list[Union[str, bytes]]) -> list[str]:
-    """Tokens as text; tokens that hold parts of one character are shown together, as
-    that text with the number of tokens in subscript: [b"\\xd0", b"\\xbc"] -> "м₂"."""
-    groups, pending, count = [], b"", 0
-    for token in tokens:
-        if isinstance(token, str) and not pending:
-            groups.append(token)
-            continue
-        pending += token.encode("utf-8") if isinstance(token, str) else token
-        count += 1
-        try:
-            groups.append(pending.decode("utf-8") + str(count).translate(SUBSCRIPTS))
-            pending, count = b"", 0
-        except UnicodeDecodeError:
-            continue
-    if pending:
-        groups.append(pending.decode("utf-8", errors="replace") + str(count).translate(SUBSCRIPTS))
-    return groups
 
 
 def show_tokens(tokens: list[Union[str, bytes]], color: bool) -> str:
@@ -206,7 +186,7 @@ def _add_language_model_section(out: Path, results: list[dict]) -> None:
     """Adds the language-model results to the report's Markdown, JSON and HTML page."""
     import json
 
-    from tokkit.compare.html import _image
+    from tokkit.compare.html import image
 
     rows = "".join(f"| {r['tokenizer']} | {r['parameters']:,} | {r['steps']} | {r['tokens_per_second']:,.0f} | "
                    f"{r['bits_per_byte']:.3f} | {r['continuation']!r} |\n" for r in results)
@@ -220,6 +200,6 @@ def _add_language_model_section(out: Path, results: list[dict]) -> None:
     cells = "".join(f"<tr><td>{r['tokenizer']}</td><td>{r['bits_per_byte']:.3f}</td>"
                     f"<td>{r['tokens_per_second']:,.0f}</td></tr>" for r in results)
     section = ("<h2>Language model</h2><table><tr><th>tokenizer</th><th>bits per byte</th><th>tokens/s</th></tr>"
-               + cells + "</table>" + "".join(_image(path) for path in figures))
+               + cells + "</table>" + "".join(image(path) for path in figures))
     page = out / "index.html"
     page.write_text(page.read_text(encoding="utf-8").replace("</body>", section + "</body>"), encoding="utf-8")

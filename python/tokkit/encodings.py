@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Optional
 
-from .tokenizer import Tokenizer
+from .tokenizer import Tokenizer, from_ranks
 
 _OPENAI = "https://openaipublic.blob.core.windows.net/encodings/"
 
@@ -130,10 +130,8 @@ def get_encoding(name: str) -> Tokenizer:
         raise ValueError(f"unknown encoding {name!r}; tokkit knows {', '.join(list_encoding_names())}")
     with _lock:
         if known.name not in _loaded:
-            from .formats import tokenizer_from_ranks
-
             contents = _fetch(known)
-            _loaded[known.name] = tokenizer_from_ranks(
+            _loaded[known.name] = from_ranks(
                 contents, f"{known.name}.tiktoken", pattern=known.pattern,
                 special_tokens=known.special_tokens, name=known.name,
             )

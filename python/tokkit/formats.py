@@ -1,18 +1,21 @@
-"""Reading and writing tokenizer files.
+"""Reading tokenizer files (``Tokenizer.save`` writes them).
 
 ``load`` looks at a file's contents (not just its name) to tell what it is:
 - a ``.tiktoken`` rank file (``base64 rank`` lines); official files are recognised by
   their SHA-256, others need ``from_tiktoken(path, pattern=...)`` or a ``<path>.json``
   sidecar written by ``Tokenizer.save``;
 - tokkit's own JSON format (``{"format": "tokkit", ...}``);
-- a HuggingFace ``tokenizer.json`` (see ``hf.py``), whatever its model: BPE, WordPiece,
-  WordLevel or Unigram;
-- a SentencePiece ``.model`` protocol buffer (Unigram or BPE).
+- a HuggingFace ``tokenizer.json``, whatever its model: BPE, WordPiece, WordLevel or
+  Unigram. The engine builds the whole pipeline (normalizer, pre-tokenizer, model,
+  post-processor, decoder, added tokens) and gives HF's ids, tokens and offsets; a
+  component tokkit cannot run exactly is an error naming it;
+- a SentencePiece ``.model`` protocol buffer (Unigram or BPE), with its normalizer (the
+  character map inside the file, whitespace rules, ``▁`` for spaces) and its Viterbi,
+  unknown and byte-fallback handling; control pieces (``<s>``) are special tokens.
 """
 
 from __future__ import annotations
 
-import base64
 import json
 import os
 import re
@@ -21,11 +24,10 @@ from typing import Mapping, Optional, Union
 
 from . import _core
 from .encodings import BY_SHA256, sha256_of
-from .tokenizer import Tokenizer
+from .tokenizer import Tokenizer, from_ranks
 
 PathLike = Union[str, os.PathLike]
 
-FORMAT_VERSION = 1
 _TIKTOKEN_LINE = re.compile(rb"^[A-Za-z0-9+/=]+ \d+\r?$")
 
 
@@ -37,36 +39,6 @@ def _read(path: PathLike) -> bytes:
         return path.read_bytes()
     except FileNotFoundError:
         raise FileNotFoundError(f"no such tokenizer file: {path}") from None
-
-
-def tokenizer_from_ranks(
-    contents: bytes,
-    source_name: str,
-    *,
-    pattern: str,
-    special_tokens: Optional[Mapping[str, int]] = None,
-    name: Optional[str] = None,
-) -> Tokenizer:
-    specials = _check_specials(special_tokens)
-    if not isinstance(pattern, str):
-        raise TypeError(f"pattern must be a str (a pattern name or a regex), not {type(pattern).__name__}")
-    core = _core.ByteLevelBpe.from_tiktoken(contents, source_name, pattern, specials)
-    return Tokenizer(core, name=name or Path(source_name).stem)
-
-
-def _check_specials(special_tokens: Optional[Mapping[str, int]]) -> list[tuple[str, int]]:
-    if special_tokens is None:
-        return []
-    if not isinstance(special_tokens, Mapping):
-        raise TypeError("special_tokens must be a dict {token text: id}")
-    out = []
-    for text, id in special_tokens.items():
-        if not isinstance(text, str) or not isinstance(id, int) or isinstance(id, bool):
-            raise TypeError(f"special_tokens must map str to int, found {text!r}: {id!r}")
-        if not 0 <= id < 2**32 - 1:
-            raise ValueError(f"the special token {text!r} has id {id}, outside 0..4294967294")
-        out.append((text, id))
-    return out
 
 
 def from_tiktoken(
@@ -84,34 +56,28 @@ def from_tiktoken(
     >>> tok = tokkit.from_tiktoken("cl100k_base.tiktoken", pattern="cl100k",
     ...                            special_tokens={"<|endoftext|>": 100257})  # doctest: +SKIP
     """
-    return tokenizer_from_ranks(_read(path), str(path), pattern=pattern, special_tokens=special_tokens, name=name)
+    return from_ranks(_read(path), str(path), pattern=pattern, special_tokens=special_tokens, name=name)
 
 
 def load(path: PathLike) -> Tokenizer:
     """Loads a tokenizer file, whatever tokkit can tell it is (see this module's doc)."""
-    return _load_contents(_read(path), Path(path))
-
-
-def _load_contents(contents: bytes, path: Path) -> Tokenizer:
+    path = Path(path)
+    contents = _read(path)
     kind = sniff(contents)
     if kind == "tiktoken":
         return _load_tiktoken(path, contents)
-    if kind == "tokkit":
-        return _load_native(path, contents)
-    if kind == "sentencepiece":
-        from .sentencepiece import from_model_bytes
-
-        return from_model_bytes(contents, source_name=str(path))
-    if kind == "tokenizer.json":
-        from .hf import load_tokenizer_json
-
-        return load_tokenizer_json(contents, name=_hf_name(path))
-    raise ValueError(f"{path}: {kind}")
+    if kind not in ("tokkit", "tokenizer.json", "sentencepiece"):
+        raise ValueError(f"{path}: {kind}")
+    core, name = _core.Tokenizer.from_saved(contents, str(path))
+    return Tokenizer(core, name=name or _default_name(path, kind))
 
 
-def _hf_name(path: Path) -> str:
-    """``models/bert/tokenizer.json`` is named after its folder, ``bert``."""
-    return path.parent.name if path.name == "tokenizer.json" and path.parent.name else path.stem
+def _default_name(path: Path, kind: str) -> str:
+    """``models/bert/tokenizer.json`` is named after its folder, ``bert``; other files
+    after their stem."""
+    if kind == "tokenizer.json" and path.name == "tokenizer.json" and path.parent.name:
+        return path.parent.name
+    return path.stem
 
 
 def sniff(contents: bytes) -> str:
@@ -162,107 +128,16 @@ def _load_tiktoken(path: Path, contents: bytes) -> Tokenizer:
                 f"with \"pattern\" (and optionally \"special_tokens\", \"name\"), as Tokenizer.save "
                 f"writes it. Fix or remove it, or load {path.name} with tokkit.from_tiktoken(..., pattern=...)"
             ) from None
-        return tokenizer_from_ranks(
-            contents, str(path), pattern=pattern, special_tokens=meta.get("special_tokens", {}),
-            name=meta.get("name"),
-        )
+        return from_ranks(contents, str(path), pattern=pattern, special_tokens=meta.get("special_tokens", {}),
+                          name=meta.get("name"))
     known = BY_SHA256.get(sha256_of(contents))
     if known is not None:
-        return tokenizer_from_ranks(
-            contents, str(path), pattern=known.pattern, special_tokens=known.special_tokens, name=known.name
-        )
+        return from_ranks(contents, str(path), pattern=known.pattern, special_tokens=known.special_tokens,
+                          name=known.name)
     # A file that is not even a valid rank file gets the error that names its bad line.
-    tokenizer_from_ranks(contents, str(path), pattern="gpt2", special_tokens={})
+    from_ranks(contents, str(path), pattern="gpt2", special_tokens={})
     raise ValueError(
         f"{path} is a .tiktoken rank file tokkit does not recognise, so its pre-tokenizer pattern "
         f"is unknown; load it with tokkit.from_tiktoken({str(path)!r}, pattern=...) naming the "
         f"pattern (e.g. \"cl100k\") or giving the regex"
     )
-
-
-def _load_native(path: Path, contents: bytes) -> Tokenizer:
-    data = json.loads(contents)
-    version = data.get("version")
-    if version != FORMAT_VERSION:
-        raise ValueError(f"{path}: tokkit format version {version!r}; this tokkit reads version {FORMAT_VERSION}")
-    if data.get("type") != "byte_level_bpe":
-        raise ValueError(f"{path}: unknown tokenizer type {data.get('type')!r}")
-    specials = _check_specials(data.get("special_tokens", {}))
-    if "merges" in data:
-        tokens = [base64.b64decode(t) for t in data["tokens"]]
-        merges = [tuple(m) for m in data["merges"]]
-        core = _core.ByteLevelBpe.from_merges(tokens, merges, data["pattern"], specials)
-        return Tokenizer(core, name=data.get("name") or path.stem)
-    ranks = base64.b64decode(data["ranks"])
-    return tokenizer_from_ranks(
-        ranks, str(path), pattern=data["pattern"], special_tokens=dict(specials), name=data.get("name")
-    )
-
-
-def save(tokenizer: Tokenizer, path: PathLike) -> None:
-    path = Path(path)
-    core = tokenizer._core
-    if isinstance(core, _core.SentencePiece):
-        if path.suffix != ".model":
-            raise ValueError(f"{tokenizer.name!r} is a SentencePiece model; save it as a .model file "
-                             f"(e.g. {path.stem + '.model'!r})")
-        from .sentencepiece import model_bytes
-
-        path.write_bytes(model_bytes(tokenizer))
-        return
-    if path.suffix == ".model":
-        raise ValueError(f"only SentencePiece models save as .model; this is a {tokenizer.model_type} tokenizer: "
-                         f"save it as tokenizer.json")
-    if isinstance(core, _core.Pipeline):
-        if path.suffix == ".tiktoken":
-            raise ValueError(f"only byte-level BPE saves as .tiktoken; this is a {core.model_kind} tokenizer: "
-                             f"save it as tokenizer.json")
-        from .hf import save_tokenizer_json
-
-        save_tokenizer_json(tokenizer, path)
-        return
-    meta = {"name": tokenizer.name, "pattern": tokenizer.pattern, "special_tokens": tokenizer.special_tokens}
-    if path.suffix == ".tiktoken":
-        path.write_bytes(core.to_tiktoken())
-        path.with_name(path.name + ".json").write_text(json.dumps(meta, ensure_ascii=False, indent=1), encoding="utf-8")
-        return
-    if path.name.endswith("tokenizer.json") or path.suffix == ".hf.json":
-        from .hf import save_tokenizer_json
-
-        save_tokenizer_json(tokenizer, path)
-        return
-    path.write_bytes(_native_bytes(tokenizer))
-
-
-def _native_bytes(tokenizer: Tokenizer) -> bytes:
-    """A byte-level BPE in tokkit's own format."""
-    core = tokenizer._core
-    document = {"format": "tokkit", "version": FORMAT_VERSION, "type": "byte_level_bpe", "name": tokenizer.name,
-                "pattern": tokenizer.pattern, "special_tokens": tokenizer.special_tokens}
-    if core.model_kind == "merges":
-        document["tokens"] = [base64.b64encode(t).decode("ascii") for t in core.vocab_tokens()]
-        document["merges"] = core.merges()
-    else:
-        document["ranks"] = base64.b64encode(core.to_tiktoken()).decode("ascii")
-    return json.dumps(document, ensure_ascii=False).encode("utf-8")
-
-
-def dumps(tokenizer: Tokenizer) -> bytes:
-    """The whole tokenizer as bytes that ``loads`` turns back into it (for pickling):
-    tokkit's format for byte-level BPE, tokenizer.json for pipelines, .model bytes for
-    SentencePiece models."""
-    core = tokenizer._core
-    if isinstance(core, _core.SentencePiece):
-        from .sentencepiece import model_bytes
-
-        return model_bytes(tokenizer)
-    if isinstance(core, _core.Pipeline):
-        return core.to_json().encode("utf-8")
-    return _native_bytes(tokenizer)
-
-
-def loads(data: bytes, name: str = "tokenizer") -> Tokenizer:
-    """The tokenizer that ``dumps`` gave these bytes for."""
-    tokenizer = _load_contents(data, Path(name))
-    tokenizer.name = name
-    return tokenizer

@@ -8,7 +8,8 @@ engine with the GIL released, so one Tokenizer can be shared by many threads.
 from __future__ import annotations
 
 import os
-from typing import AbstractSet, Collection, Iterable, Literal, Optional, Sequence, Union
+from pathlib import Path
+from typing import AbstractSet, Collection, Iterable, Literal, Mapping, Optional, Sequence, Union
 
 import numpy as np
 
@@ -69,16 +70,13 @@ class Tokenizer:
     error. ``add_special_tokens`` does nothing for tokenizers without a post-processor.
     """
 
-    def __init__(self, core, *, name: str = "tokenizer"):
+    def __init__(self, core: _core.Tokenizer, *, name: str = "tokenizer"):
         self._core = core
         self.name = name
-        self._pipeline = isinstance(core, _core.Pipeline)
 
     def __reduce__(self):
         # Pickling (multiprocessing, data loaders) carries the whole tokenizer.
-        from .formats import dumps, loads
-
-        return (loads, (dumps(self), self.name))
+        return (_from_saved, (self._core.to_bytes(self.name), self.name))
 
     def __repr__(self) -> str:
         return f"<tokkit.Tokenizer {self.name!r}: {self.model_type}, {self.vocab_size} ids>"
@@ -88,41 +86,18 @@ class Tokenizer:
         """What kind of model this is: "byte-level BPE" (tiktoken style), "SentencePiece
         Unigram", "SentencePiece BPE", or a pipeline's model ("BPE", "WordPiece",
         "WordLevel", "Unigram", with "(byte-level)" for byte-level BPE pipelines)."""
-        if self._pipeline:
-            return f"{self._core.model_kind} (byte-level)" if self._core.byte_level else self._core.model_kind
-        kind = getattr(self._core, "model_type", None)
-        return {"unigram": "SentencePiece Unigram", "bpe": "SentencePiece BPE"}.get(kind, "byte-level BPE")
+        return self._core.model_type
 
-    def _unigram_core(self, what: str):
-        if self._pipeline and self._core.model_kind == "Unigram":
-            raise TypeError(
-                f"{what} needs a SentencePiece Unigram model; {self.name!r} is a tokenizer.json pipeline, which "
-                f"gives HF's best segmentation only. Load the model's SentencePiece .model file (e.g. spiece.model) "
-                f"with tokkit.load to use {what}"
-            )
-        if getattr(self._core, "model_type", None) != "unigram":
-            raise TypeError(f"{what} needs a Unigram model; {self.name!r} is a {self.model_type} tokenizer")
-        return self._core
-
-    def _specials(self, allowed_special: SpecialChoice, disallowed_special: SpecialChoice) -> tuple:
-        """The special-token choice with this tokenizer's defaults for what is None."""
-        if allowed_special is None:
-            allowed_special = "all" if self._pipeline else frozenset()
-        if disallowed_special is None:
-            disallowed_special = () if self._pipeline else "all"
-        return allowed_special, disallowed_special
-
-    def _call(self, method: str, text, allowed_special, disallowed_special, add_special_tokens: bool, *extra):
-        """Calls a core method taking (text, allowed, disallowed, *extra), retrying with
-        surrogates replaced as tiktoken does."""
-        specials = self._specials(allowed_special, disallowed_special)
-        pipeline = {"add_special_tokens": add_special_tokens} if self._pipeline else {}
+    def _call(self, method: str, text, allowed_special, disallowed_special, **options):
+        """Calls a core method taking (text, allowed, disallowed, **options), retrying with
+        surrogates replaced as tiktoken does. None leaves the choice to the tokenizer's
+        defaults (see the class documentation)."""
         function = getattr(self._core, method)
         try:
-            return function(text, *specials, *extra, **pipeline)
+            return function(text, allowed_special, disallowed_special, **options)
         except UnicodeEncodeError:
             fixed = [_without_surrogates(t) for t in text] if isinstance(text, list) else _without_surrogates(text)
-            return function(fixed, *specials, *extra, **pipeline)
+            return function(fixed, allowed_special, disallowed_special, **options)
 
     # ---- what it is -------------------------------------------------------------------
 
@@ -141,7 +116,7 @@ class Tokenizer:
     def unk_token(self) -> Optional[str]:
         """The token that stands for what the vocabulary cannot represent (``<unk>``,
         ``[UNK]``), or None: byte-level BPE represents everything."""
-        return getattr(self._core, "unk_token", None)
+        return self._core.unk_token
 
     @property
     def pattern(self) -> Optional[str]:
@@ -165,7 +140,8 @@ class Tokenizer:
         >>> tok.encode("<|endoftext|>", allowed_special={"<|endoftext|>"})  # doctest: +SKIP
         [100257]
         """
-        return self._call("encode", _check_text(text), allowed_special, disallowed_special, add_special_tokens)
+        return self._call("encode", _check_text(text), allowed_special, disallowed_special,
+                          add_special_tokens=add_special_tokens)
 
     def encode_ordinary(self, text: str) -> list[int]:
         """Encodes ``text`` treating special-token text as ordinary text."""
@@ -203,7 +179,8 @@ class Tokenizer:
         if not all(type(text) is str for text in texts):
             for i, text in enumerate(texts):
                 _check_text(text, f"texts[{i}]")
-        return self._call("encode_batch", texts, allowed_special, disallowed_special, add_special_tokens, flat)
+        return self._call("encode_batch", texts, allowed_special, disallowed_special, flat=flat,
+                          add_special_tokens=add_special_tokens)
 
     def count(
         self,
@@ -235,7 +212,7 @@ class Tokenizer:
         pair became one character.
         """
         return self._call("encode_with_offsets", _check_text(text), allowed_special, disallowed_special,
-                          add_special_tokens)
+                          add_special_tokens=add_special_tokens)
 
     def tokens(
         self,
@@ -248,7 +225,8 @@ class Tokenizer:
         """The tokens of ``text``: each a ``str``, or ``bytes`` where a token holds only
         part of a character's UTF-8 encoding. Tokenizers loaded from tokenizer.json give
         HF's token strings (``"Ġworld"``, ``"##ing"``, ``"<0xE2>"``)."""
-        pieces = self._call("token_pieces", _check_text(text), allowed_special, disallowed_special, add_special_tokens)
+        pieces = self._call("token_pieces", _check_text(text), allowed_special, disallowed_special,
+                            add_special_tokens=add_special_tokens)
         return [_readable(p) for p in pieces]
 
     def pre_tokenize(self, text: str) -> list[str]:
@@ -264,12 +242,7 @@ class Tokenizer:
     def decode_bytes(self, ids: TokenIds, *, skip_special_tokens: bool = False) -> bytes:
         """The bytes the ids stand for (for tokenizer.json pipelines, what the decoder
         makes of them)."""
-        if self._pipeline:
-            return self._core.decode_bytes(ids, skip_special_tokens)
-        if skip_special_tokens:
-            special = set(self.special_tokens.values())
-            ids = [i for i in np.asarray(ids).tolist() if i not in special]
-        return self._core.decode_bytes(ids)
+        return self._core.decode_bytes(ids, skip_special_tokens)
 
     def decode(self, ids: TokenIds, *, errors: str = "replace", skip_special_tokens: bool = False) -> str:
         """The text the ids stand for. Ids that end inside a character decode to U+FFFD
@@ -380,8 +353,6 @@ class Tokenizer:
         >>> tok.normalize("  Hello   world")          # doctest: +SKIP
         '▁Hello▁world'
         """
-        if not hasattr(self._core, "normalize"):
-            raise TypeError(f"normalize needs a SentencePiece model; {self.name!r} is a {self.model_type} tokenizer")
         return self._core.normalize(_without_surrogates(_check_text(text)))
 
     def encode_nbest(self, text: str, nbest: int) -> list[tuple[list[int], float]]:
@@ -391,10 +362,9 @@ class Tokenizer:
         >>> [ids for ids, score in tok.encode_nbest("hello", 2)]   # doctest: +SKIP
         [[3, 4], [3, 7, 8]]
         """
-        core = self._unigram_core("encode_nbest")
         if not isinstance(nbest, int) or isinstance(nbest, bool) or nbest < 1:
             raise ValueError(f"nbest must be a positive int, not {nbest!r}")
-        return core.nbest(_without_surrogates(_check_text(text)), nbest)
+        return self._core.nbest(_without_surrogates(_check_text(text)), nbest)
 
     def sample_encode(self, text: str, *, alpha: float = 0.1, nbest_size: int = -1, seed: Optional[int] = None) -> list[int]:
         """A segmentation of ``text`` drawn at random (subword regularization; Unigram
@@ -405,7 +375,6 @@ class Tokenizer:
         >>> tok.sample_encode("hello", alpha=0.5, seed=1)   # doctest: +SKIP
         [3, 7, 8]
         """
-        core = self._unigram_core("sample_encode")
         if not isinstance(alpha, (int, float)) or isinstance(alpha, bool) or not alpha > 0:
             raise ValueError(f"alpha must be a positive number, not {alpha!r}")
         if not isinstance(nbest_size, int) or isinstance(nbest_size, bool) or nbest_size == 0 or nbest_size < -1:
@@ -414,7 +383,7 @@ class Tokenizer:
             seed = int.from_bytes(os.urandom(8), "little")
         elif not isinstance(seed, int) or isinstance(seed, bool) or seed < 0:
             raise ValueError(f"seed must be a non-negative int or None, not {seed!r}")
-        return core.sample(_without_surrogates(_check_text(text)), float(alpha), nbest_size, seed % 2**64)
+        return self._core.sample(_without_surrogates(_check_text(text)), float(alpha), nbest_size, seed % 2**64)
 
     # ---- files ------------------------------------------------------------------------
 
@@ -427,9 +396,55 @@ class Tokenizer:
         model (SentencePiece models only, which save only so); any other name writes
         tokkit's own JSON format (for tokenizer.json pipelines, HF's format).
         """
-        from .formats import save
+        path = Path(path)
+        if path.suffix == ".tiktoken":
+            path.write_bytes(self._core.save("tiktoken", self.name))
+            path.with_name(path.name + ".json").write_bytes(self._core.tiktoken_sidecar(self.name))
+        elif path.suffix == ".model":
+            path.write_bytes(self._core.save("model", self.name))
+        elif path.name.endswith("tokenizer.json") or path.name.endswith(".hf.json"):
+            path.write_bytes(self._core.save("tokenizer.json", self.name))
+        else:
+            path.write_bytes(self._core.save("tokkit", self.name))
 
-        save(self, path)
+
+def from_ranks(
+    contents: bytes,
+    source_name: str,
+    *,
+    pattern: str,
+    special_tokens: Optional[Mapping[str, int]] = None,
+    name: Optional[str] = None,
+) -> Tokenizer:
+    """A byte-level BPE from the contents of a ``.tiktoken`` rank file (``source_name``
+    names it in errors), with its pre-tokenizer pattern (a name or a regex) and special
+    tokens."""
+    if not isinstance(pattern, str):
+        raise TypeError(f"pattern must be a str (a pattern name or a regex), not {type(pattern).__name__}")
+    core = _core.Tokenizer.from_tiktoken(contents, source_name, pattern, special_token_ids(special_tokens))
+    return Tokenizer(core, name=name or Path(source_name).stem)
+
+
+def special_token_ids(special_tokens: Optional[Mapping[str, int]]) -> list[tuple[str, int]]:
+    """``{text: id}`` checked and as (text, id) pairs: ids from 0 to 2**32 - 2."""
+    if special_tokens is None:
+        return []
+    if not isinstance(special_tokens, Mapping):
+        raise TypeError("special_tokens must be a dict {token text: id}")
+    out = []
+    for text, id in special_tokens.items():
+        if not isinstance(text, str) or not isinstance(id, int) or isinstance(id, bool):
+            raise TypeError(f"special_tokens must map str to int, found {text!r}: {id!r}")
+        if not 0 <= id < 2**32 - 1:
+            raise ValueError(f"the special token {text!r} has id {id}, outside 0..4294967294")
+        out.append((text, id))
+    return out
+
+
+def _from_saved(data: bytes, name: str) -> Tokenizer:
+    """The tokenizer whose ``_core.to_bytes`` gave ``data`` (for unpickling)."""
+    core, _ = _core.Tokenizer.from_saved(data, name)
+    return Tokenizer(core, name=name)
 
 
 def _readable(token: Union[bytes, str]) -> Union[str, bytes]:

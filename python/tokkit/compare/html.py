@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Optional, Sequence
 
 from . import metrics
+from .readable import readable_groups
 from .table import Table
 
 _STYLE = """
@@ -44,7 +45,8 @@ def table_html(table: Table) -> str:
     return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
 
 
-def _image(path: Path) -> str:
+def image(path: Path) -> str:
+    """A PNG file as a figure with the image inline, so the page stands alone."""
     data = base64.b64encode(path.read_bytes()).decode("ascii")
     return (f'<figure><img alt="{html.escape(path.stem)}" src="data:image/png;base64,{data}">'
             f"<figcaption>{html.escape(path.name)}</figcaption></figure>")
@@ -52,8 +54,6 @@ def _image(path: Path) -> str:
 
 def token_spans(tokenizer, text: str) -> str:
     """The tokens of ``text`` as coloured spans (the page's token-boundary view)."""
-    from ..demo import readable_groups
-
     groups = readable_groups(tokenizer.tokens(text, disallowed_special=()))
     spans = "".join(f'<span class="t{i % 4}">{html.escape(g)}</span>' for i, g in enumerate(groups))
     return f'<div class="tokens" dir="auto">{spans}</div>'
@@ -81,14 +81,14 @@ def page(report, *, figures: Sequence[Path] = (), sweep=None, sentences: Optiona
         "<h2>Summary</h2>", table_html(report.summary()),
     ]
     images = [Path(p) for p in figures if str(p).endswith(".png")]
-    parts += ["<h2>Figures</h2>"] + [_image(p) for p in images if not p.name.startswith("boundaries-")]
+    parts += ["<h2>Figures</h2>"] + [image(p) for p in images if not p.name.startswith("boundaries-")]
     if sentences:
         parts.append("<h2>Token boundaries</h2>")
         for name in report.tokenizers:
             parts.append(f"<h3>{html.escape(name)}</h3>")
             for label, text in sentences:
                 parts.append(f"<div><b>{html.escape(label)}</b></div>{token_spans(report.models[name], text)}")
-        parts += [_image(p) for p in images if p.name.startswith("boundaries-")]
+        parts += [image(p) for p in images if p.name.startswith("boundaries-")]
     if sweep is not None:
         parts += ["<h2>Strategy sweep</h2>", table_html(sweep.table())]
     parts += ["<h2>Premium per language</h2>", f'<div class="scroll">{table_html(report.table("premium"))}</div>',

@@ -19,7 +19,7 @@ from typing import Sequence
 
 import numpy as np
 
-from ..demo import readable_groups
+from .readable import readable_groups
 
 _BAR = "#4c72b0"
 _PIVOT = "#c44e52"

@@ -21,6 +21,7 @@ import warnings
 from dataclasses import dataclass, field
 from typing import Optional, Sequence
 
+from .. import training as trainers
 from . import metrics
 from .corpus import CorpusSource, ParallelCorpus, load_corpus
 from .measure import compare, resolve_pivot
@@ -29,7 +30,7 @@ from .table import Table, number, text, whole
 
 @dataclass(frozen=True)
 class Strategy:
-    """A trainer of tokkit's, called as ``tokkit.<function>(text, vocab_size=n, **options)``
+    """A trainer of tokkit's, called as ``tokkit.training.<function>(text, vocab_size=n, **options)``
     with the training lines of all languages in one list, or as ``{language: lines}`` when
     ``by_language`` (what parity-aware BPE needs)."""
 
@@ -41,14 +42,10 @@ class Strategy:
     sized: bool = True
 
     def available(self) -> bool:
-        import tokkit
-
-        return hasattr(tokkit, self.function)
+        return hasattr(trainers, self.function)
 
     def train(self, training: dict, vocab_size: int):
-        import tokkit
-
-        trainer = getattr(tokkit, self.function, None)
+        trainer = getattr(trainers, self.function, None)
         if trainer is None:
             raise ValueError(f"this build of tokkit has no tokkit.{self.function}, so it cannot train that strategy; "
                              f"sweep the strategies it has: {', '.join(available_strategies())}")

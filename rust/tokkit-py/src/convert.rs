@@ -8,13 +8,15 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::OnceLock;
 use tokkit::rows::IdRows;
 use tokkit::special::SpecialSet;
-use tokkit::pretokenize::PreTokenizer;
+use tokkit::pretokenize::Splitter;
 
 /// An engine error as the Python exception a user expects: OSError for files that cannot
-/// be read, KeyboardInterrupt for Ctrl-C, ValueError for everything else the user gave.
+/// be read, KeyboardInterrupt for Ctrl-C, TypeError for an operation the kind of model
+/// lacks, ValueError for everything else the user gave.
 pub fn to_py_err(err: tokkit::Error) -> PyErr {
     match err {
         tokkit::Error::Io(message) => PyOSError::new_err(message),
+        tokkit::Error::WrongModel(message) => PyTypeError::new_err(message),
         tokkit::Error::Interrupted => PyKeyboardInterrupt::new_err("interrupted"),
         other => PyValueError::new_err(other.to_string()),
     }
@@ -39,12 +41,13 @@ pub fn run<T: Send>(py: Python<'_>, work: impl FnOnce() -> tokkit::Result<T> + S
     }
 }
 
-/// `"all"` or a collection of special-token strings.
-pub fn special_set(value: &Bound<'_, PyAny>, argument: &str) -> PyResult<SpecialSet> {
+/// `"all"` or a collection of special-token strings; None where the argument is None.
+pub fn special_set(value: Option<&Bound<'_, PyAny>>, argument: &str) -> PyResult<Option<SpecialSet>> {
+    let Some(value) = value.filter(|v| !v.is_none()) else { return Ok(None) };
     if let Ok(text) = value.cast::<PyString>() {
         let text = text.to_str()?;
         if text == "all" {
-            return Ok(SpecialSet::All);
+            return Ok(Some(SpecialSet::All));
         }
         return Err(PyTypeError::new_err(format!(
             "{argument} must be \"all\" or a set of special-token strings, not the string {text:?}; \
@@ -64,7 +67,7 @@ pub fn special_set(value: &Bound<'_, PyAny>, argument: &str) -> PyResult<Special
         })?;
         tokens.push(token);
     }
-    Ok(SpecialSet::Only(tokens))
+    Ok(Some(SpecialSet::Only(tokens)))
 }
 
 /// Token ids from a list of ints or a NumPy array of integers.
@@ -107,37 +110,10 @@ pub fn ids_from(value: &Bound<'_, PyAny>) -> PyResult<Vec<u32>> {
     Ok(ids)
 }
 
-/// Turns byte spans into character spans of `text`. A span that starts inside a
-/// character starts at that character; one that ends inside a character ends after it.
-/// `spans` must be sorted by start, as the encoder produces them.
-pub fn char_spans(text: &str, spans: &[(usize, usize)]) -> Vec<(usize, usize)> {
-    let bytes = text.as_bytes();
-    // chars_before[b] would cost a table as large as the text; one forward sweep instead.
-    let mut out = Vec::with_capacity(spans.len());
-    let mut byte = 0usize;
-    let mut chars = 0usize; // characters that start before `byte`
-    let advance_to = |target: usize, byte: &mut usize, chars: &mut usize| {
-        while *byte < target {
-            if bytes[*byte] & 0xC0 != 0x80 {
-                *chars += 1;
-            }
-            *byte += 1;
-        }
-    };
-    for &(start, end) in spans {
-        // The character containing byte `start` is the last one starting at or before it.
-        advance_to(start + 1, &mut byte, &mut chars);
-        let first = chars - 1;
-        advance_to(end, &mut byte, &mut chars);
-        out.push((first, chars));
-    }
-    out
-}
-
 /// `tokkit._core.pre_tokenize(pattern, text)`: the pieces a pattern cuts `text` into.
 #[pyfunction]
 pub fn pre_tokenize<'py>(py: Python<'py>, pattern: &str, text: &str) -> PyResult<Bound<'py, PyList>> {
-    let splitter = PreTokenizer::from_name_or_regex(pattern).map_err(to_py_err)?;
+    let splitter = Splitter::from_name_or_regex(pattern).map_err(to_py_err)?;
     let pieces = run(py, || splitter.pieces(text))?;
     PyList::new(py, pieces.iter().map(|&(s, e)| &text[s..e]))
 }
@@ -146,7 +122,7 @@ pub fn pre_tokenize<'py>(py: Python<'py>, pattern: &str, text: &str) -> PyResult
 /// argument stands for.
 #[pyfunction]
 pub fn resolve_pattern(pattern: &str) -> PyResult<String> {
-    Ok(PreTokenizer::from_name_or_regex(pattern).map_err(to_py_err)?.pattern().to_string())
+    Ok(Splitter::from_name_or_regex(pattern).map_err(to_py_err)?.pattern().to_string())
 }
 
 /// A NumPy uint32 array that takes ownership of `ids`.

@@ -67,6 +67,11 @@ pub enum Error {
     #[error("{0}")]
     Unsupported(String),
 
+    /// An operation this kind of model does not have (n-best of a BPE, say); the message
+    /// names what it needs.
+    #[error("{0}")]
+    WrongModel(String),
+
     #[error("interrupted")]
     Interrupted,
 }

@@ -2,19 +2,18 @@
 
 pub mod bpe;
 pub mod corpus;
-pub mod count;
 pub mod double_array;
 pub mod error;
 pub mod formats;
 #[cfg(test)]
 mod fuzz;
-pub mod normalize;
 pub mod pipeline;
 mod prefetch;
 pub mod pretokenize;
 pub mod rows;
+pub mod sentencepiece;
 pub mod special;
-pub mod train;
-pub mod unigram;
+pub mod tokenizer;
 
 pub use error::{Error, Result};
+pub use tokenizer::Tokenizer;

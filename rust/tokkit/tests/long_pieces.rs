@@ -92,7 +92,7 @@ fn a_batch_whose_texts_meet_their_first_long_piece_together_finishes() {
     // single-call ids. (A build that ran its own parallel loop could deadlock here, but
     // not reliably enough for a test to show it; `Backtracker::new` says why it does not.)
     for (name, ranks) in vocabularies() {
-        let pre_tokenizer = tokkit::pretokenize::PreTokenizer::named("cl100k").unwrap();
+        let pre_tokenizer = tokkit::pretokenize::Splitter::named("cl100k").unwrap();
         let tokenizer = tokkit::bpe::ByteLevelBpe::new(ranks, pre_tokenizer, vec![]).unwrap();
         let texts: Vec<String> = (0..64).map(|i| format!("text {i}: {}", "xyzzy".repeat(100 + i))).collect();
         let refs: Vec<&str> = texts.iter().map(String::as_str).collect();

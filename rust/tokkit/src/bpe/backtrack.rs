@@ -33,7 +33,7 @@
 //! part is always a substring of the piece), nor any token built on them. Tokens with a
 //! NUL byte cannot go in the trie, so a piece with a NUL byte takes the other merge too.
 
-use super::encode::{scan_parts_until, Part, NONE};
+use super::encode::{scan_parts_until, Part, ABSENT};
 use super::vocab::{Rank, Ranks};
 use crate::double_array::DoubleArray;
 use aho_corasick::AhoCorasick;
@@ -45,7 +45,7 @@ use aho_corasick::AhoCorasick;
 #[derive(Clone, Copy, Debug)]
 struct Token {
     rank: Rank,
-    /// The slots of its split, or NONE twice for single bytes.
+    /// The slots of its split, or ABSENT twice for single bytes.
     left: u32,
     right: u32,
     /// Its length in bytes (low 8 bits), and above them the slot of the longest token in
@@ -71,11 +71,11 @@ impl Token {
         (self.len_shorter & 0xFF) as usize
     }
 
-    /// The slot of the longest shorter token this one starts with, or NONE.
+    /// The slot of the longest shorter token this one starts with, or ABSENT.
     #[inline(always)]
     fn shorter(&self) -> u32 {
         match self.len_shorter >> 8 {
-            NO_SHORTER => NONE,
+            NO_SHORTER => ABSENT,
             slot => slot,
         }
     }
@@ -137,11 +137,11 @@ impl Trie {
         Some(Trie { units, root: array.root_base() })
     }
 
-    /// The slot of the longest key that `text` starts with, or NONE.
+    /// The slot of the longest key that `text` starts with, or ABSENT.
     #[inline(always)]
     fn longest(&self, text: &[u8]) -> u32 {
         let mut base = self.root;
-        let mut found = NONE;
+        let mut found = ABSENT;
         for &byte in text {
             let Some(&unit) = self.units.get(base ^ byte as usize) else { break };
             if unit & 0x1FF != byte as u64 {
@@ -196,7 +196,7 @@ impl Backtracker {
             |part: Rank, rank: Rank| part >= rank && ranks.token(part).is_some_and(|t| t.len() > 1);
         for (bytes, rank) in ranks.iter() {
             let Some((left, right)) = last_merge(ranks, bytes, &mut parts) else { continue };
-            if left != NONE && (formed_after(left, rank) || formed_after(right, rank)) {
+            if left != ABSENT && (formed_after(left, rank) || formed_after(right, rank)) {
                 out_of_order.push(bytes);
             }
             if !bytes.contains(&0) {
@@ -204,7 +204,7 @@ impl Backtracker {
             }
         }
         walked.sort_unstable_by(|a, b| a.0.cmp(b.0));
-        let mut slot_of = vec![NONE; ranks.rank_bound()];
+        let mut slot_of = vec![ABSENT; ranks.rank_bound()];
         for (slot, &(_, rank, _)) in walked.iter().enumerate() {
             slot_of[rank as usize] = slot as u32;
         }
@@ -215,18 +215,18 @@ impl Backtracker {
         let mut token: Vec<Token> = Vec::with_capacity(walked.len());
         for &(bytes, rank, (left, right)) in &walked {
             let shorter = match trie.longest(&bytes[..bytes.len() - 1]) {
-                NONE => NO_SHORTER,
+                ABSENT => NO_SHORTER,
                 slot => slot,
             };
             let (mut left, mut right) = match left {
-                NONE => (NONE, NONE),
+                ABSENT => (ABSENT, ABSENT),
                 _ => (slot_of[left as usize], slot_of[right as usize]),
             };
-            if bytes.len() > 1 && (left == NONE || right == NONE) {
+            if bytes.len() > 1 && (left == ABSENT || right == ABSENT) {
                 // A part that merging makes but the trie lacks (never seen in the tiktoken
                 // files): the walk must not reach this token.
                 out_of_order.push(bytes);
-                (left, right) = (NONE, NONE);
+                (left, right) = (ABSENT, ABSENT);
             }
             let len_shorter = shorter << 8 | bytes.len() as u32;
             token.push(Token { rank, left, right, len_shorter, neighbours: 0 });
@@ -236,7 +236,7 @@ impl Backtracker {
                 let (x, y) = bytes.split_at(cut);
                 if let (Some(x), Some(y)) = (ranks.get(x), ranks.get(y)) {
                     let (x, y) = (slot_of[x as usize], slot_of[y as usize]);
-                    if x != NONE && y != NONE {
+                    if x != ABSENT && y != ABSENT {
                         token[x as usize].neighbours |= byte_bit(bytes[cut]);
                         token[y as usize].neighbours |= byte_bit(bytes[cut - 1]) << 32;
                     }
@@ -280,7 +280,7 @@ impl Backtracker {
             candidate = self.token[candidate as usize].shorter();
             // When no shorter token is left, no token fits at `pos`: it is not a boundary.
             // Take back tokens until one has a shorter alternative to try.
-            while candidate == NONE {
+            while candidate == ABSENT {
                 dead[pos / 64] |= 1 << (pos % 64);
                 let Some(last) = taken.pop() else {
                     // Only a vocabulary the walk's reasoning does not cover gets here: the
@@ -327,8 +327,8 @@ impl Backtracker {
                 }
             }
             // A single byte was there from the start: it is never the one formed last.
-            let left_formed = (left.right != NONE).then_some(left.rank);
-            let right_formed = (right.left != NONE).then_some(right.rank);
+            let left_formed = (left.right != ABSENT).then_some(left.rank);
+            let right_formed = (right.left != ABSENT).then_some(right.rank);
             match (left_formed, right_formed) {
                 (None, None) => return true,
                 // On a tie (the same token on both sides) the left one formed first.
@@ -347,11 +347,11 @@ impl Backtracker {
     }
 }
 
-/// The two tokens whose join is the last merge of `token`'s own bytes: (NONE, NONE) for
+/// The two tokens whose join is the last merge of `token`'s own bytes: (ABSENT, ABSENT) for
 /// a single byte, None if merging its bytes does not give the token back.
 fn last_merge(ranks: &Ranks, token: &[u8], parts: &mut Vec<Part>) -> Option<(Rank, Rank)> {
     if token.len() == 1 {
-        return Some((NONE, NONE));
+        return Some((ABSENT, ABSENT));
     }
     // Merge until two parts are left: if those two are all there is before the end
     // marker, their join is the last merge.
@@ -462,7 +462,7 @@ mod tests {
                 .collect();
             let expected = keys.iter().filter(|k| text.starts_with(k)).max_by_key(|k| k.len()).copied();
             let found = walker.longest(&text);
-            let found = (found != NONE).then(|| ranks.token(walker.token[found as usize].rank).unwrap());
+            let found = (found != ABSENT).then(|| ranks.token(walker.token[found as usize].rank).unwrap());
             assert_eq!(found, expected, "{text:?}");
         }
     }

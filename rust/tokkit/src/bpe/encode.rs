@@ -4,7 +4,7 @@
 //! says what the initial parts are, which pairs join, into what, and how urgently:
 //! tiktoken's rule (any two parts whose concatenation is a token, priority = the token's
 //! rank; `vocab.rs`) or a merge list's (only listed pairs, priority = position in the list;
-//! `merges.rs`, and the character-level BPE of `pipeline/bpe.rs`).
+//! `merge_list.rs`, and the character-level BPE of `pipeline/bpe.rs`).
 //!
 //! Two implementations give the same result:
 //! - `merge_scan` keeps the parts in a vector and rescans it after every merge: with n
@@ -35,8 +35,8 @@ use std::cell::RefCell;
 /// on English and random-letter text; see benches/encode.py).
 const LONG_PIECE: usize = 128;
 
-/// No pair: a priority and an id that never occur.
-pub const NONE: u32 = u32::MAX;
+/// Nothing there: a priority, id or slot that never occurs.
+pub const ABSENT: u32 = u32::MAX;
 
 /// Which adjacent parts of a piece join, into which token, with which priority.
 pub trait MergeRule {
@@ -138,7 +138,7 @@ impl<'t> PieceEncoder<'t> {
 }
 
 /// A part of a piece during `merge_scan`: where it starts, its id, and the priority of
-/// its join with the next part (NONE if none).
+/// its join with the next part (ABSENT if none).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Part {
     pub start: u32,
@@ -153,7 +153,7 @@ pub fn merge_scan(rule: &impl MergeRule, piece: &[u8], parts: &mut Vec<Part>, ou
 }
 
 /// The O(n·m) merge, leaving the final parts in `parts`, followed by a part whose start is
-/// where the last one ends (and whose id is NONE).
+/// where the last one ends (and whose id is ABSENT).
 pub fn scan_parts(rule: &impl MergeRule, piece: &[u8], parts: &mut Vec<Part>) {
     scan_parts_until(rule, piece, parts, 1);
 }
@@ -161,29 +161,29 @@ pub fn scan_parts(rule: &impl MergeRule, piece: &[u8], parts: &mut Vec<Part>) {
 /// `scan_parts`, stopping early once only `fewest` parts are left.
 pub fn scan_parts_until(rule: &impl MergeRule, piece: &[u8], parts: &mut Vec<Part>, fewest: usize) {
     parts.clear();
-    let end = rule.initial_parts(piece, |start, id| parts.push(Part { start, id, pair: NONE }));
-    parts.push(Part { start: end, id: NONE, pair: NONE });
+    let end = rule.initial_parts(piece, |start, id| parts.push(Part { start, id, pair: ABSENT }));
+    parts.push(Part { start: end, id: ABSENT, pair: ABSENT });
     // Sets the pair of parts k and k+1 (part k+2, or the end, follows them).
     let set_pair = |parts: &mut [Part], k: usize| {
         parts[k].pair = if k + 2 < parts.len() {
             let (a, b, c) = (parts[k].start as usize, parts[k + 1].start as usize, parts[k + 2].start as usize);
-            rule.join(piece, a, b, c, parts[k].id, parts[k + 1].id).unwrap_or(NONE)
+            rule.join(piece, a, b, c, parts[k].id, parts[k + 1].id).unwrap_or(ABSENT)
         } else {
-            NONE
+            ABSENT
         };
     };
     for k in 0..parts.len().saturating_sub(2) {
         set_pair(parts, k);
     }
     while parts.len() > fewest + 1 {
-        let mut best = (NONE, 0);
+        let mut best = (ABSENT, 0);
         for (k, part) in parts.iter().enumerate() {
             if part.pair < best.0 {
                 best = (part.pair, k);
             }
         }
         let (pair, k) = best;
-        if pair == NONE {
+        if pair == ABSENT {
             break;
         }
         // Part k absorbs part k+1; the pairs starting at k-1 and k change.
@@ -203,7 +203,7 @@ pub fn scan_parts_until(rule: &impl MergeRule, piece: &[u8], parts: &mut Vec<Par
 /// the piece, so bytes per node is what the time goes on.
 #[derive(Clone, Copy)]
 struct Node {
-    /// The priority of this part joined with the next; NONE if none, or if this part was
+    /// The priority of this part joined with the next; ABSENT if none, or if this part was
     /// absorbed by the one before.
     pair: u32,
     /// The id of this part.
@@ -280,7 +280,7 @@ fn merge_long_with<R: MergeRule>(rule: &R, piece: &[u8], queue: &mut RankQueue, 
     let mut nodes: Vec<Node> = Vec::with_capacity(piece.len());
     let mut positions: Vec<u32> = Vec::new();
     let end = rule.initial_parts(piece, |start, id| {
-        nodes.push(Node { pair: NONE, id });
+        nodes.push(Node { pair: ABSENT, id });
         if !R::BYTE_PARTS {
             positions.push(start);
         }
@@ -294,13 +294,13 @@ fn merge_long_with<R: MergeRule>(rule: &R, piece: &[u8], queue: &mut RankQueue, 
     let pos = |k: usize| if R::BYTE_PARTS { k } else { positions[k] as usize };
     // The pair of part `s` with its successor `mid`, given the part after that.
     let pair_of = |nodes: &[Node], s: usize, mid: usize, after: usize| {
-        rule.join(piece, pos(s), pos(mid), pos(after), nodes[s].id, nodes[mid].id).unwrap_or(NONE)
+        rule.join(piece, pos(s), pos(mid), pos(after), nodes[s].id, nodes[mid].id).unwrap_or(ABSENT)
     };
     queue.reset(rule.priority_bound());
     for s in 0..n - 1 {
         let pair = pair_of(&nodes, s, s + 1, s + 2);
         nodes[s].pair = pair;
-        if pair != NONE {
+        if pair != ABSENT {
             queue.push(pair, s as u32);
         }
     }
@@ -315,18 +315,18 @@ fn merge_long_with<R: MergeRule>(rule: &R, piece: &[u8], queue: &mut RankQueue, 
         let absorbed = starts.next(s);
         let after = starts.next(absorbed);
         starts.remove(absorbed);
-        nodes[absorbed].pair = NONE;
+        nodes[absorbed].pair = ABSENT;
         nodes[s].id = rule.joined_id(priority);
-        let pair = if after < n { pair_of(&nodes, s, after, starts.next(after)) } else { NONE };
+        let pair = if after < n { pair_of(&nodes, s, after, starts.next(after)) } else { ABSENT };
         nodes[s].pair = pair;
-        if pair != NONE {
+        if pair != ABSENT {
             queue.push(pair, s as u32);
         }
         if s > 0 {
             let before = starts.prev(s);
             let pair = pair_of(&nodes, before, s, after);
             nodes[before].pair = pair;
-            if pair != NONE {
+            if pair != ABSENT {
                 queue.push(pair, before as u32);
             }
         }

@@ -2,13 +2,13 @@
 
 mod backtrack;
 pub mod encode;
-pub mod merges;
+pub mod merge_list;
 mod queue;
 pub mod tokenizer;
 pub mod train;
 pub mod train_parity;
 pub mod vocab;
 
-pub use merges::{MergeList, Model};
-pub use tokenizer::ByteLevelBpe;
+pub use merge_list::MergeList;
+pub use tokenizer::{ByteBpeModel, ByteLevelBpe};
 pub use vocab::{Rank, Ranks};

@@ -2,24 +2,55 @@
 //! regex, then rank-based merging of each piece's bytes.
 
 use super::encode::{MergeRule, PieceEncoder};
-use super::merges::Model;
+use super::merge_list::MergeList;
 use super::vocab::{Rank, Ranks};
 use crate::error::{Error, Result};
-use crate::pretokenize::PreTokenizer;
+use crate::pretokenize::Splitter;
 use crate::special::{Segment, SpecialSet, SpecialTokens};
 use rayon::prelude::*;
 
+/// Which merge rule a byte-level BPE follows.
+#[derive(Clone, Debug)]
+pub enum ByteBpeModel {
+    /// tiktoken's: ranks of token bytes.
+    Ranks(Ranks),
+    /// A merge list's.
+    Merges(MergeList),
+}
+
+impl From<Ranks> for ByteBpeModel {
+    fn from(ranks: Ranks) -> ByteBpeModel {
+        ByteBpeModel::Ranks(ranks)
+    }
+}
+
+impl From<MergeList> for ByteBpeModel {
+    fn from(list: MergeList) -> ByteBpeModel {
+        ByteBpeModel::Merges(list)
+    }
+}
+
+impl ByteBpeModel {
+    /// Token bytes ↔ ids.
+    pub fn vocab(&self) -> &Ranks {
+        match self {
+            ByteBpeModel::Ranks(ranks) => ranks,
+            ByteBpeModel::Merges(list) => list.vocab(),
+        }
+    }
+}
+
 #[derive(Clone, Debug)]
 pub struct ByteLevelBpe {
-    model: Model,
-    pre_tokenizer: PreTokenizer,
+    model: ByteBpeModel,
+    pre_tokenizer: Splitter,
     specials: SpecialTokens,
     /// One past the largest id (ranks and special tokens).
     id_bound: u32,
 }
 
 impl ByteLevelBpe {
-    pub fn new(model: impl Into<Model>, pre_tokenizer: PreTokenizer, specials: Vec<(String, u32)>) -> Result<ByteLevelBpe> {
+    pub fn new(model: impl Into<ByteBpeModel>, pre_tokenizer: Splitter, specials: Vec<(String, u32)>) -> Result<ByteLevelBpe> {
         let model = model.into();
         let ranks = model.vocab();
         for (text, id) in &specials {
@@ -37,7 +68,7 @@ impl ByteLevelBpe {
         Ok(ByteLevelBpe { model, pre_tokenizer, specials, id_bound })
     }
 
-    pub fn model(&self) -> &Model {
+    pub fn model(&self) -> &ByteBpeModel {
         &self.model
     }
 
@@ -46,7 +77,7 @@ impl ByteLevelBpe {
         self.model.vocab()
     }
 
-    pub fn pre_tokenizer(&self) -> &PreTokenizer {
+    pub fn pre_tokenizer(&self) -> &Splitter {
         &self.pre_tokenizer
     }
 
@@ -62,8 +93,8 @@ impl ByteLevelBpe {
     /// Encodes ordinary text (no special-token handling) into `out`.
     fn encode_text<'t>(&self, text: &'t str, out: &mut Vec<Rank>, encoder: &mut PieceEncoder<'t>) -> Result<()> {
         match &self.model {
-            Model::Ranks(ranks) => self.encode_text_by(ranks, text, out, encoder),
-            Model::Merges(list) => self.encode_text_by(list, text, out, encoder),
+            ByteBpeModel::Ranks(ranks) => self.encode_text_by(ranks, text, out, encoder),
+            ByteBpeModel::Merges(list) => self.encode_text_by(list, text, out, encoder),
         }
     }
 
@@ -96,8 +127,8 @@ impl ByteLevelBpe {
 
     fn encode_piece<'t>(&self, piece: &'t [u8], out: &mut Vec<Rank>, encoder: &mut PieceEncoder<'t>) {
         match &self.model {
-            Model::Ranks(ranks) => encoder.encode(ranks, piece, out),
-            Model::Merges(list) => encoder.encode(list, piece, out),
+            ByteBpeModel::Ranks(ranks) => encoder.encode(ranks, piece, out),
+            ByteBpeModel::Merges(list) => encoder.encode(list, piece, out),
         }
     }
 
@@ -238,7 +269,7 @@ mod tests {
         }
         let ranks =
             Ranks::from_tokens(tokens.into_iter().enumerate().map(|(r, t)| (t, r as Rank))).unwrap();
-        ByteLevelBpe::new(ranks, PreTokenizer::named("gpt2").unwrap(), vec![("<|end|>".into(), 300)])
+        ByteLevelBpe::new(ranks, Splitter::named("gpt2").unwrap(), vec![("<|end|>".into(), 300)])
             .unwrap()
     }
 
@@ -286,7 +317,7 @@ mod tests {
     #[test]
     fn special_ids_must_not_collide_with_ranks() {
         let bpe = toy();
-        let err = ByteLevelBpe::new(bpe.vocab().clone(), PreTokenizer::named("gpt2").unwrap(), vec![("<x>".into(), 5)]);
+        let err = ByteLevelBpe::new(bpe.vocab().clone(), Splitter::named("gpt2").unwrap(), vec![("<x>".into(), 5)]);
         assert!(err.is_err());
     }
 }

@@ -15,15 +15,17 @@
 //! Queue entries are not updated when a pair's count changes; a new entry is pushed and
 //! the old one is recognised as stale when popped (its count no longer matches).
 
-use super::merges::MergeList;
+use super::merge_list::MergeList;
 use super::vocab::Ranks;
-use crate::count::{empty_corpus, PreTokenCounts};
+use crate::corpus::counts::{empty_corpus, PreTokenCounts};
 use crate::error::{Error, Result};
 use rustc_hash::FxHashMap;
 use std::cmp::Ordering;
 
+/// What merge training is asked for: byte-level BPE's, and the merges of WordPiece and of
+/// character-level BPE (`pipeline::train`).
 #[derive(Clone, Debug)]
-pub struct BpeOptions {
+pub struct MergeOptions {
     /// Tokens in the final vocabulary, special tokens included.
     pub vocab_size: usize,
     /// Pairs seen fewer times than this are never merged.
@@ -147,10 +149,10 @@ impl PairQueue {
 /// 255 by byte value), and merged tokens take ids from 256 in merge order.
 pub fn train_byte_level(
     counts: &PreTokenCounts,
-    options: &BpeOptions,
+    options: &MergeOptions,
     progress: &mut dyn FnMut(usize) -> Result<()>,
 ) -> Result<Trained> {
-    let alphabet = byte_alphabet(options)?;
+    let alphabet = single_byte_tokens(options)?;
     if counts.is_empty() {
         return Err(empty_corpus());
     }
@@ -159,7 +161,7 @@ pub fn train_byte_level(
 }
 
 /// The 256 one-byte tokens (id = byte value), once `options` leaves room for them.
-pub(super) fn byte_alphabet(options: &BpeOptions) -> Result<Vec<Vec<u8>>> {
+pub(super) fn single_byte_tokens(options: &MergeOptions) -> Result<Vec<Vec<u8>>> {
     let minimum = 256 + options.special_tokens;
     if options.vocab_size < minimum {
         return Err(Error::InvalidArgument(format!(
@@ -175,7 +177,7 @@ pub(super) fn byte_alphabet(options: &BpeOptions) -> Result<Vec<Vec<u8>>> {
 pub fn train(
     alphabet: Vec<Vec<u8>>,
     words: impl Iterator<Item = (Vec<u32>, u64)>,
-    options: &BpeOptions,
+    options: &MergeOptions,
     progress: &mut dyn FnMut(usize) -> Result<()>,
 ) -> Result<Trained> {
     let mut tokens = alphabet;
@@ -330,8 +332,8 @@ mod tests {
         c
     }
 
-    fn options(vocab_size: usize) -> BpeOptions {
-        BpeOptions { vocab_size, min_frequency: 1, max_token_length: None, special_tokens: 0, continuing_subword_prefix: None }
+    fn options(vocab_size: usize) -> MergeOptions {
+        MergeOptions { vocab_size, min_frequency: 1, max_token_length: None, special_tokens: 0, continuing_subword_prefix: None }
     }
 
     fn merged_strings(trained: &Trained) -> Vec<String> {
@@ -363,9 +365,9 @@ mod tests {
     #[test]
     fn min_frequency_and_max_token_length_stop_merges() {
         let c = counts(&[("abcd", 1), ("ab", 3)]);
-        let o = BpeOptions { vocab_size: 300, min_frequency: 2, max_token_length: None, special_tokens: 0, continuing_subword_prefix: None };
+        let o = MergeOptions { vocab_size: 300, min_frequency: 2, max_token_length: None, special_tokens: 0, continuing_subword_prefix: None };
         assert_eq!(merged_strings(&train_byte_level(&c, &o, &mut |_| Ok(())).unwrap()), ["ab"]);
-        let o = BpeOptions { vocab_size: 300, min_frequency: 1, max_token_length: Some(2), special_tokens: 0, continuing_subword_prefix: None };
+        let o = MergeOptions { vocab_size: 300, min_frequency: 1, max_token_length: Some(2), special_tokens: 0, continuing_subword_prefix: None };
         let trained = train_byte_level(&c, &o, &mut |_| Ok(())).unwrap();
         assert!(trained.tokens.iter().all(|t| t.len() <= 2));
     }

@@ -21,8 +21,8 @@
 //! fixed order); ties between pairs follow plain BPE's (count, bytes) order. With one
 //! language this is plain BPE, merge for merge.
 
-use super::train::{byte_alphabet, key, merge_word, note, unkey, BpeOptions, PairQueue, Trained, Words};
-use crate::count::{empty_corpus, PreTokenCounts};
+use super::train::{single_byte_tokens, key, merge_word, note, unkey, MergeOptions, PairQueue, Trained, Words};
+use crate::corpus::counts::{empty_corpus, PreTokenCounts};
 use crate::error::Result;
 use rustc_hash::FxHashMap;
 
@@ -55,10 +55,10 @@ fn worst_language(languages: &[Language]) -> Option<usize> {
 /// in `train_byte_level`: bytes 0 to 255, then merged tokens in merge order.
 pub fn train_byte_level_parity(
     counts: &[&PreTokenCounts],
-    options: &BpeOptions,
+    options: &MergeOptions,
     progress: &mut dyn FnMut(usize) -> Result<()>,
 ) -> Result<Trained> {
-    let mut tokens = byte_alphabet(options)?;
+    let mut tokens = single_byte_tokens(options)?;
     if counts.iter().all(|language| language.is_empty()) {
         return Err(empty_corpus());
     }
@@ -191,8 +191,8 @@ mod tests {
         c
     }
 
-    fn options(vocab_size: usize, min_frequency: u64) -> BpeOptions {
-        BpeOptions { vocab_size, min_frequency, max_token_length: None, special_tokens: 0, continuing_subword_prefix: None }
+    fn options(vocab_size: usize, min_frequency: u64) -> MergeOptions {
+        MergeOptions { vocab_size, min_frequency, max_token_length: None, special_tokens: 0, continuing_subword_prefix: None }
     }
 
     fn merged(trained: &Trained) -> Vec<String> {
@@ -207,7 +207,7 @@ mod tests {
         for (w, n) in &words {
             c.add(w, *n);
         }
-        for o in [options(400, 1), options(400, 3), BpeOptions { max_token_length: Some(3), ..options(380, 1) }] {
+        for o in [options(400, 1), options(400, 3), MergeOptions { max_token_length: Some(3), ..options(380, 1) }] {
             let plain = train_byte_level(&c, &o, &mut |_| Ok(())).unwrap();
             let parity = train_byte_level_parity(&[&c], &o, &mut |_| Ok(())).unwrap();
             assert_eq!(parity, plain);

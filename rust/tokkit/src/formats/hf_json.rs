@@ -5,13 +5,15 @@
 //! Writing gives the layout HF 0.23 writes (merges as pairs, vocabularies in id order);
 //! HF and tokkit both read it back to the same pipeline.
 
+use crate::bpe::{ByteBpeModel, ByteLevelBpe, Ranks};
 use crate::error::{Error, Result};
 use crate::pipeline::added_vocabulary::AddedToken;
+use crate::pipeline::byte_alphabet;
 use crate::pipeline::bpe::{Bpe, BpeOptions, ByteBpe};
 use crate::pipeline::decoders::Decoder;
 use crate::pipeline::model::{Model, Vocab};
 use crate::pipeline::normalized::UnicodeForm;
-use crate::normalize::CharsMap;
+use crate::sentencepiece::normalizer::CharsMap;
 use crate::pipeline::normalizers::{BertNormalizer, Normalizer, Precompiled};
 use crate::pipeline::pattern::Pattern;
 use crate::pipeline::post_processors::{PostProcessor, Template, TemplatePiece, TemplateToken};
@@ -27,6 +29,11 @@ use serde_json::{json, Map, Value};
 /// Reads a tokenizer.json document.
 pub fn read(contents: &str) -> Result<Pipeline> {
     let document: Value = serde_json::from_str(contents).map_err(|e| bad(format!("not valid JSON ({e})")))?;
+    read_document(&document)
+}
+
+/// Reads a tokenizer.json document already parsed.
+pub fn read_document(document: &Value) -> Result<Pipeline> {
     let root = document.as_object().ok_or_else(|| bad("the document is not a JSON object".into()))?;
     for setting in ["truncation", "padding"] {
         if root.get(setting).is_some_and(|v| !v.is_null()) {
@@ -603,6 +610,102 @@ pub fn write(pipeline: &Pipeline) -> String {
     serde_json::to_string_pretty(&document).expect("a JSON value always serializes")
 }
 
+/// The tokenizer.json document for a tiktoken-style byte-level BPE: its pattern as a Split
+/// pre-tokenizer (rewritten for HF's regex engine, `hf_pattern`) before a ByteLevel one
+/// that only maps bytes to characters, a BPE model over the byte alphabet, a ByteLevel
+/// decoder, and its special tokens as special added tokens. HF gives the same ids: under
+/// tiktoken's rule (`ignore_merges`, and merges listing every split of each token into two
+/// lower-ranked tokens, in rank order) or under the merge list the tokenizer follows.
+pub fn write_byte_level_bpe(bpe: &ByteLevelBpe) -> String {
+    let vocab = bpe.vocab();
+    let (merges, ignore_merges) = match bpe.model() {
+        ByteBpeModel::Ranks(ranks) => (merges_from_ranks(ranks), true),
+        ByteBpeModel::Merges(list) => (list.merges().to_vec(), false),
+    };
+    let spelled: Vec<Option<String>> = (0..vocab.rank_bound() as u32).map(|id| vocab.token(id).map(byte_alphabet::spell)).collect();
+    let spell = |id: u32| spelled[id as usize].clone().unwrap_or_default();
+    let tokens = spelled.iter().enumerate().filter_map(|(id, t)| Some((t.clone()?, id as u32))).collect();
+    let merges = merges.iter().map(|&(l, r)| (spell(l), spell(r))).collect();
+    let options = BpeOptions { ignore_merges, ..BpeOptions::default() };
+    let added: Vec<Value> = bpe
+        .specials()
+        .iter()
+        .into_iter()
+        .map(|(text, id)| json!({ "id": id, "content": text, "single_word": false, "lstrip": false,
+            "rstrip": false, "normalized": false, "special": true }))
+        .collect();
+    let byte_level = json!({ "type": "ByteLevel", "add_prefix_space": false, "trim_offsets": true, "use_regex": false });
+    let split = json!({ "type": "Split", "pattern": { "Regex": hf_pattern(bpe.pre_tokenizer().pattern()) },
+        "behavior": "Isolated", "invert": false });
+    let document = json!({
+        "version": "1.0",
+        "truncation": null,
+        "padding": null,
+        "added_tokens": added,
+        "normalizer": null,
+        "pre_tokenizer": { "type": "Sequence", "pretokenizers": [split, byte_level.clone()] },
+        "post_processor": null,
+        "decoder": byte_level,
+        "model": write_bpe(tokens, merges, &options),
+    });
+    serde_json::to_string_pretty(&document).expect("a JSON value always serializes")
+}
+
+/// Merges that make HF's BPE join what tiktoken's rule joins: every split of a token into
+/// two tokens of lower rank, the token's splits in order, tokens in rank order (tiktoken
+/// joins any such pair, the lowest-ranked result first). O(total token length) lookups.
+fn merges_from_ranks(ranks: &Ranks) -> Vec<(u32, u32)> {
+    let mut merges = Vec::new();
+    for rank in 0..ranks.rank_bound() as u32 {
+        let Some(token) = ranks.token(rank) else { continue };
+        let start = merges.len();
+        for cut in 1..token.len() {
+            if let (Some(left), Some(right)) = (ranks.get(&token[..cut]), ranks.get(&token[cut..])) {
+                if left < rank && right < rank {
+                    merges.push((left, right));
+                }
+            }
+        }
+        merges[start..].sort_unstable();
+    }
+    merges
+}
+
+/// A pattern rewritten for Oniguruma, HF's regex engine, which reads `X{m,n}+` as "one or
+/// more runs of m to n X" where tiktoken's engine reads a possessive `{m,n}`. The `+` is
+/// dropped: possessiveness changes nothing there, as nothing after it in its alternative
+/// could give characters back. `\p{N}{1,3}+` becomes `\p{N}{1,3}`.
+pub fn hf_pattern(pattern: &str) -> String {
+    let mut out = String::with_capacity(pattern.len());
+    let mut rest = pattern;
+    while let Some(open) = rest.find('{') {
+        out.push_str(&rest[..open]);
+        rest = &rest[open..];
+        let counted = rest[1..]
+            .find('}')
+            .map(|close| &rest[1..close + 1])
+            .filter(|inside| {
+                let (low, high) = inside.split_once(',').unwrap_or((inside, ""));
+                !low.is_empty() && low.bytes().all(|b| b.is_ascii_digit()) && high.bytes().all(|b| b.is_ascii_digit())
+            });
+        match counted {
+            Some(inside) => {
+                out.push('{');
+                out.push_str(inside);
+                out.push('}');
+                rest = &rest[inside.len() + 2..];
+                rest = rest.strip_prefix('+').unwrap_or(rest);
+            }
+            None => {
+                out.push('{');
+                rest = &rest[1..];
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
 /// A normalizer as tokenizer.json writes it, but a character map only by its size.
 fn describe_normalizer(n: &Normalizer) -> Value {
     match n {
@@ -672,5 +775,31 @@ mod tests {
         assert_eq!(ids(&again, "ｘｘ ｘ"), ids(&pipeline, "ｘｘ ｘ"));
         let (stage, normalizer) = &describe(&again)[0];
         assert_eq!((*stage, normalizer.contains(" bytes)")), ("normalizer", true));
+    }
+
+    #[test]
+    fn counted_repetitions_lose_their_possessive_plus_for_oniguruma() {
+        assert_eq!(hf_pattern(r"\p{N}{1,3}+| ?\p{L}++|x{2}+|y{3,}+"), r"\p{N}{1,3}| ?\p{L}++|x{2}|y{3,}");
+        assert_eq!(hf_pattern("{a{2}+}"), "{a{2}}");
+    }
+
+    #[test]
+    fn a_rank_table_gives_every_split_into_lower_ranks_in_rank_order() {
+        let tokens = (0..=255u8).map(|b| vec![b]).chain([b"ab".to_vec(), b"bc".to_vec(), b"abc".to_vec()]);
+        let ranks = Ranks::from_tokens(tokens.enumerate().map(|(i, t)| (t, i as u32))).unwrap();
+        assert_eq!(merges_from_ranks(&ranks), vec![(97, 98), (98, 99), (97, 257), (256, 99)]);
+    }
+
+    #[test]
+    fn a_byte_level_bpe_written_as_tokenizer_json_reads_back_to_the_same_ids() {
+        use crate::pretokenize::Splitter;
+        use crate::special::SpecialSet;
+        let tokens = (0..=255u8).map(|b| vec![b]).chain([b"ab".to_vec(), b" a".to_vec(), b" ab".to_vec()]);
+        let ranks = Ranks::from_tokens(tokens.enumerate().map(|(i, t)| (t, i as u32))).unwrap();
+        let bpe = ByteLevelBpe::new(ranks, Splitter::from_name_or_regex("cl100k").unwrap(), vec![("<|end|>".into(), 300)]).unwrap();
+        let pipeline = read(&write_byte_level_bpe(&bpe)).unwrap();
+        let text = "ab abab  aé<|end|> 123456";
+        let theirs = pipeline.encode(text, None, &SpecialSet::All, &SpecialSet::none(), false, Detail::Ids).unwrap().ids;
+        assert_eq!(theirs, bpe.encode(text, &SpecialSet::All, &SpecialSet::none()).unwrap());
     }
 }

@@ -10,7 +10,7 @@ use prost::Message;
 #[derive(Clone, PartialEq, Message)]
 pub struct ModelProto {
     #[prost(message, repeated, tag = "1")]
-    pub pieces: Vec<Piece>,
+    pub pieces: Vec<ProtoPiece>,
     #[prost(message, optional, tag = "2")]
     pub trainer_spec: Option<TrainerSpec>,
     #[prost(message, optional, tag = "3")]
@@ -23,7 +23,7 @@ pub struct ModelProto {
 
 /// One vocabulary entry (`ModelProto.SentencePiece`).
 #[derive(Clone, PartialEq, Message)]
-pub struct Piece {
+pub struct ProtoPiece {
     #[prost(string, optional, tag = "1")]
     pub piece: Option<String>,
     #[prost(float, optional, tag = "2")]
@@ -41,6 +41,20 @@ pub enum PieceType {
     UserDefined = 4,
     Unused = 5,
     Byte = 6,
+}
+
+impl PieceType {
+    /// The type's name in lower case, as tokkit reports it ("user_defined", say).
+    pub fn name(self) -> &'static str {
+        match self {
+            PieceType::Normal => "normal",
+            PieceType::Unknown => "unknown",
+            PieceType::Control => "control",
+            PieceType::UserDefined => "user_defined",
+            PieceType::Unused => "unused",
+            PieceType::Byte => "byte",
+        }
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, prost::Enumeration)]
@@ -178,7 +192,7 @@ pub struct SelfTestSample {
     pub expected: Option<String>,
 }
 
-impl Piece {
+impl ProtoPiece {
     /// The piece's type; NORMAL when absent, as in SentencePiece.
     pub fn piece_type(&self) -> Result<PieceType> {
         let raw = self.kind.unwrap_or(PieceType::Normal as i32);
@@ -230,8 +244,8 @@ mod tests {
     fn round_trips_through_bytes() {
         let model = ModelProto {
             pieces: vec![
-                Piece { piece: Some("<unk>".into()), score: Some(0.0), kind: Some(PieceType::Unknown as i32) },
-                Piece { piece: Some("▁a".into()), score: Some(-1.5), kind: None },
+                ProtoPiece { piece: Some("<unk>".into()), score: Some(0.0), kind: Some(PieceType::Unknown as i32) },
+                ProtoPiece { piece: Some("▁a".into()), score: Some(-1.5), kind: None },
             ],
             trainer_spec: Some(TrainerSpec { vocab_size: Some(2), ..Default::default() }),
             normalizer_spec: Some(NormalizerSpec { name: Some("identity".into()), ..Default::default() }),

@@ -21,8 +21,8 @@
 //! merge order within each side does not depend on the other, so the ids are the same;
 //! each cut word is then merged once and cached.
 
-use super::model::{Scratch, Vocab};
-use crate::bpe::encode::{merge_long, merge_long_parts, merge_scan, scan_parts, MergeRule, NONE};
+use super::model::{ModelScratch, Vocab};
+use crate::bpe::encode::{merge_long, merge_long_parts, merge_scan, scan_parts, MergeRule, ABSENT};
 use crate::bpe::{MergeList, Ranks};
 use crate::error::{Error, Result};
 use rustc_hash::{FxHashMap, FxHashSet};
@@ -114,7 +114,7 @@ impl ByteBpe {
         self.list.vocab().rank_bound() as u32
     }
 
-    pub fn tokenize(&self, piece: &[u8], scratch: &mut Scratch, ids: &mut Vec<u32>, spans: Option<&mut Vec<(usize, usize)>>) {
+    pub fn tokenize(&self, piece: &[u8], scratch: &mut ModelScratch, ids: &mut Vec<u32>, spans: Option<&mut Vec<(usize, usize)>>) {
         let first = ids.len();
         if let Some(id) = self.list.whole(piece) {
             ids.push(id);
@@ -143,7 +143,7 @@ impl ByteBpe {
     /// A piece with bytes that have no token: they are dropped, and, as in HF, a token's
     /// span counts only the kept bytes before it, in the byte alphabet's spelling (where
     /// the bytes past U+00FF take two), read back as a span of bytes of the piece.
-    fn tokenize_dropping(&self, piece: &[u8], scratch: &mut Scratch, ids: &mut Vec<u32>, spans: Option<&mut Vec<(usize, usize)>>) {
+    fn tokenize_dropping(&self, piece: &[u8], scratch: &mut ModelScratch, ids: &mut Vec<u32>, spans: Option<&mut Vec<(usize, usize)>>) {
         let kept: Vec<u8> = piece.iter().copied().filter(|&b| !self.missing[b as usize]).collect();
         let first = ids.len();
         if kept.len() < LONG_PIECE {
@@ -187,7 +187,7 @@ pub struct Bpe {
     /// The initial id of each character: first/later in the word × last or not.
     symbols: [FxHashMap<char, u32>; 4],
     ascii: [[u32; 128]; 4],
-    /// `<0xXX>` ids (NONE where missing), when `byte_fallback`.
+    /// `<0xXX>` ids (ABSENT where missing), when `byte_fallback`.
     byte_ids: [u32; 256],
     unk_id: Option<u32>,
     cuts: Option<Cuts>,
@@ -225,7 +225,7 @@ impl Bpe {
             merged.push(id);
         }
         let mut symbols: [FxHashMap<char, u32>; 4] = Default::default();
-        let mut ascii = [[NONE; 128]; 4];
+        let mut ascii = [[ABSENT; 128]; 4];
         for (token, id) in vocab.iter() {
             for (form, (pre, suf)) in [("", ""), (prefix.as_str(), ""), ("", suffix.as_str()), (prefix.as_str(), suffix.as_str())].iter().enumerate() {
                 let Some(core) = token.strip_prefix(pre).and_then(|t| t.strip_suffix(suf)) else { continue };
@@ -238,10 +238,10 @@ impl Bpe {
                 }
             }
         }
-        let mut byte_ids = [NONE; 256];
+        let mut byte_ids = [ABSENT; 256];
         if options.byte_fallback {
             for b in 0..=255u8 {
-                byte_ids[b as usize] = vocab.id(&byte_token(b)).unwrap_or(NONE);
+                byte_ids[b as usize] = vocab.id(&byte_token(b)).unwrap_or(ABSENT);
             }
         }
         let unk_id = match &options.unk_token {
@@ -273,7 +273,7 @@ impl Bpe {
             .copied()
             .filter(|c| left_of.get(c).is_none_or(|left| left.len() <= 8))
             .collect();
-        let byte_tokens: FxHashSet<u32> = self.byte_ids.iter().copied().filter(|&id| id != NONE).collect();
+        let byte_tokens: FxHashSet<u32> = self.byte_ids.iter().copied().filter(|&id| id != ABSENT).collect();
         let apart_from_unknown = self.options.byte_fallback
             && byte_tokens.len() == 256
             && !self.merges.iter().any(|(l, r)| byte_tokens.contains(l) || byte_tokens.contains(r));
@@ -298,13 +298,13 @@ impl Bpe {
     fn symbol(&self, form: usize, c: char) -> Option<u32> {
         if c.is_ascii() {
             let id = self.ascii[form][c as usize];
-            (id != NONE).then_some(id)
+            (id != ABSENT).then_some(id)
         } else {
             self.symbols[form].get(&c).copied()
         }
     }
 
-    pub fn tokenize(&self, word: &str, scratch: &mut Scratch, ids: &mut Vec<u32>, spans: Option<&mut Vec<(usize, usize)>>) {
+    pub fn tokenize(&self, word: &str, scratch: &mut ModelScratch, ids: &mut Vec<u32>, spans: Option<&mut Vec<(usize, usize)>>) {
         if self.options.ignore_merges {
             if let Some(id) = self.vocab.id(word) {
                 ids.push(id);
@@ -340,7 +340,7 @@ impl Bpe {
 
     /// Merges one word (or one part of a cut word), its spans starting at `at`; returns
     /// where its last span ends.
-    fn tokenize_word(&self, word: &str, at: usize, scratch: &mut Scratch, ids: &mut Vec<u32>, spans: Option<&mut Vec<(usize, usize)>>) -> usize {
+    fn tokenize_word(&self, word: &str, at: usize, scratch: &mut ModelScratch, ids: &mut Vec<u32>, spans: Option<&mut Vec<(usize, usize)>>) -> usize {
         if let Some((cached, lens)) = scratch.cache.get(word.as_bytes()) {
             ids.extend_from_slice(cached);
             return push_spans(lens, at, spans);
@@ -409,7 +409,7 @@ impl MergeRule for Bpe {
             }
             if self.options.byte_fallback {
                 let spelled = self.spelled(form, c);
-                if spelled.bytes().all(|b| self.byte_ids[b as usize] != NONE) {
+                if spelled.bytes().all(|b| self.byte_ids[b as usize] != ABSENT) {
                     for b in spelled.bytes() {
                         part(at, self.byte_ids[b as usize]);
                         at += 1;

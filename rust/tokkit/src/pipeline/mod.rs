@@ -30,6 +30,7 @@ pub mod normalizers;
 pub mod pattern;
 pub mod post_processors;
 pub mod pre_tokenizers;
+pub mod train;
 pub mod unigram;
 pub mod word_level;
 pub mod wordpiece;
@@ -38,11 +39,11 @@ use crate::error::{Error, Result};
 use crate::special::SpecialSet;
 use added_vocabulary::{AddedVocabulary, Choice, Found};
 use decoders::{Decoded, Decoder};
-use model::{Model, Scratch};
+use model::{Model, ModelScratch};
 use normalized::{original_span, CharOffsets, Normalized};
 use normalizers::Normalizer;
 use post_processors::PostProcessor;
-use pre_tokenizers::{Piece, PreTokenizer};
+use pre_tokenizers::{PreToken, PreTokenizer};
 use rayon::prelude::*;
 use std::borrow::Cow;
 
@@ -114,7 +115,7 @@ pub struct Pipeline {
 const KEPT_PIPELINES: usize = 4;
 
 thread_local! {
-    static SCRATCH: std::cell::RefCell<Vec<(u64, Scratch)>> = const { std::cell::RefCell::new(Vec::new()) };
+    static SCRATCH: std::cell::RefCell<Vec<(u64, ModelScratch)>> = const { std::cell::RefCell::new(Vec::new()) };
 }
 
 static NEXT_ID: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
@@ -168,6 +169,20 @@ impl Pipeline {
         self.decoder.as_ref()
     }
 
+    /// The pre-tokenizer's regular expression, when it has one (a Split's, or GPT-2's for a
+    /// ByteLevel pre-tokenizer that splits).
+    pub fn pattern(&self) -> Option<String> {
+        fn find(p: &PreTokenizer) -> Option<String> {
+            match p {
+                PreTokenizer::Split { pattern, .. } => Some(pattern.source().to_string()),
+                PreTokenizer::ByteLevel { use_regex: true, .. } => Some(crate::pretokenize::GPT2_PATTERN.to_string()),
+                PreTokenizer::Sequence(all) => all.iter().find_map(find),
+                _ => None,
+            }
+        }
+        self.pre_tokenizer.as_ref().and_then(find)
+    }
+
     pub fn added(&self) -> &AddedVocabulary {
         &self.added
     }
@@ -210,7 +225,7 @@ impl Pipeline {
     }
 
     /// Runs `work` with this thread's scratch space for this pipeline.
-    fn with_scratch<T>(&self, work: impl FnOnce(&mut Scratch) -> T) -> T {
+    fn with_scratch<T>(&self, work: impl FnOnce(&mut ModelScratch) -> T) -> T {
         SCRATCH.with(|kept| {
             let mut kept = kept.borrow_mut();
             let index = match kept.iter().position(|(id, _)| *id == self.id) {
@@ -219,7 +234,7 @@ impl Pipeline {
                     if kept.len() == KEPT_PIPELINES {
                         kept.remove(0);
                     }
-                    kept.push((self.id, Scratch::default()));
+                    kept.push((self.id, ModelScratch::default()));
                     kept.len() - 1
                 }
             };
@@ -243,7 +258,7 @@ impl Pipeline {
     }
 
     /// One sequence: added tokens, normalization, pre-tokenization and the model.
-    fn encode_sequence(&self, text: &str, type_id: u32, choice: &Choice<'_>, detail: Detail, scratch: &mut Scratch) -> Result<Encoding> {
+    fn encode_sequence(&self, text: &str, type_id: u32, choice: &Choice<'_>, detail: Detail, scratch: &mut ModelScratch) -> Result<Encoding> {
         let detailed = detail != Detail::Ids;
         let strings = matches!(detail, Detail::Tokens | Detail::Everything) || (detailed && self.trims_offsets);
         let track = detailed || self.needs_alignments;
@@ -260,7 +275,7 @@ impl Pipeline {
             if let Some(normalizer) = &self.normalizer {
                 normalizer.normalize(&mut normalized)?;
             }
-            let whole = Piece::whole(&normalized);
+            let whole = PreToken::whole(&normalized);
             let parts = if choice.has_normalized() {
                 choice.find(normalized.text(), true)
             } else {
@@ -276,7 +291,7 @@ impl Pipeline {
                     out.push(self.added.get(index).id, &normalized.text()[a..b], offsets, type_id, detailed);
                     continue;
                 }
-                let mut to_model = |piece: Piece<'_>| -> Result<()> {
+                let mut to_model = |piece: PreToken<'_>| -> Result<()> {
                     if !detailed {
                         return self.model.tokenize(piece.text, scratch, &mut out.ids, None);
                     }
@@ -316,12 +331,12 @@ impl Pipeline {
             if let Some(normalizer) = &self.normalizer {
                 normalizer.normalize(&mut normalized)?;
             }
-            let whole = Piece::whole(&normalized);
+            let whole = PreToken::whole(&normalized);
             for (found, a, b) in choice.find(normalized.text(), true) {
                 if found != Found::Text || a == b {
                     continue;
                 }
-                let mut collect = |piece: Piece<'_>| -> Result<()> {
+                let mut collect = |piece: PreToken<'_>| -> Result<()> {
                     let align = piece.align.expect("tracked");
                     out.push((piece.text.display(), original_span(align, 0, piece.text.len())));
                     Ok(())

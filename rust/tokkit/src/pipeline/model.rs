@@ -30,7 +30,7 @@ pub enum Model {
 /// What a model keeps between the pieces of one call (or one batch worker): a cache of
 /// the ids of pieces it has merged, and scratch space.
 #[derive(Default)]
-pub struct Scratch {
+pub struct ModelScratch {
     pub cache: WordCache,
     pub parts: Vec<crate::bpe::encode::Part>,
     pub lens: Vec<u32>,
@@ -38,7 +38,7 @@ pub struct Scratch {
     pub lattice: LatticeScratch,
 }
 
-impl Scratch {
+impl ModelScratch {
     /// Lets go of buffers a very long piece grew, since scratch space outlives the call.
     pub fn trim(&mut self) {
         const KEEP: usize = 1 << 16;
@@ -67,6 +67,11 @@ impl Model {
         }
     }
 
+    /// Whether the model works on bytes spelled in GPT-2's byte alphabet.
+    pub fn is_byte_level(&self) -> bool {
+        matches!(self, Model::ByteBpe(_))
+    }
+
     /// HF's name for the model type.
     pub fn name(&self) -> &'static str {
         match self {
@@ -78,7 +83,7 @@ impl Model {
     }
 
     /// Appends the ids of `text` to `ids` and, if asked, each token's span in the piece.
-    pub fn tokenize(&self, text: Text<'_>, scratch: &mut Scratch, ids: &mut Vec<u32>, spans: Option<&mut Vec<(usize, usize)>>) -> Result<()> {
+    pub fn tokenize(&self, text: Text<'_>, scratch: &mut ModelScratch, ids: &mut Vec<u32>, spans: Option<&mut Vec<(usize, usize)>>) -> Result<()> {
         match (self, text) {
             (Model::ByteBpe(bpe), Text::Bytes(bytes)) => {
                 bpe.tokenize(bytes, scratch, ids, spans);
@@ -104,7 +109,7 @@ impl Model {
         }
     }
 
-    fn tokenize_chars(&self, text: &str, scratch: &mut Scratch, ids: &mut Vec<u32>, spans: Option<&mut Vec<(usize, usize)>>) -> Result<()> {
+    fn tokenize_chars(&self, text: &str, scratch: &mut ModelScratch, ids: &mut Vec<u32>, spans: Option<&mut Vec<(usize, usize)>>) -> Result<()> {
         match self {
             Model::ByteBpe(_) => unreachable!("handled by tokenize"),
             Model::Bpe(bpe) => {

@@ -7,7 +7,7 @@
 use super::normalized::{Normalized, UnicodeForm};
 use super::pattern::Pattern;
 use crate::error::{Error, Result};
-use crate::normalize::CharsMap;
+use crate::sentencepiece::normalizer::CharsMap;
 use unicode_categories::UnicodeCategories;
 use unicode_segmentation::UnicodeSegmentation;
 

@@ -1,13 +1,13 @@
 //! What the Replace normalizer, the Split pre-tokenizer and the Replace decoder look for:
 //! a literal string or a regular expression, found left to right without overlaps.
 //!
-//! Regular expressions go through `crate::pretokenize::PreTokenizer`, so that a pattern
+//! Regular expressions go through `crate::pretokenize::Splitter`, so that a pattern
 //! which is exactly one of tiktoken's (llama3's Split, say) runs on a hand-written splitter.
 //! HF compiles these patterns with Oniguruma; fancy-regex reads the same syntax, and means
 //! the same by it once `\w` is spelled out as Oniguruma's class (see `oniguruma_words`).
 
 use crate::error::Result;
-use crate::pretokenize::PreTokenizer as Regex;
+use crate::pretokenize::Splitter as Regex;
 use unicode_segmentation::UnicodeSegmentation;
 
 #[derive(Clone, Debug)]

@@ -16,7 +16,7 @@ use super::byte_alphabet::byte_char;
 use super::normalized::{Normalized, Span};
 use super::pattern::Pattern;
 use crate::error::{Error, Result};
-use crate::pretokenize::{Builtin, PreTokenizer as Regex};
+use crate::pretokenize::{Builtin, Splitter as Regex};
 use std::sync::OnceLock;
 use unicode_categories::UnicodeCategories;
 
@@ -108,7 +108,7 @@ impl<'a> Text<'a> {
 
 /// A piece of normalized text.
 #[derive(Clone, Copy, Debug)]
-pub struct Piece<'a> {
+pub struct PreToken<'a> {
     pub text: Text<'a>,
     /// The original range of each byte, when offsets are tracked.
     pub align: Option<&'a [Span]>,
@@ -116,15 +116,15 @@ pub struct Piece<'a> {
     pub base: usize,
 }
 
-impl<'a> Piece<'a> {
-    pub fn whole(normalized: &'a Normalized) -> Piece<'a> {
-        Piece { text: Text::Chars(normalized.text()), align: normalized.alignments(), base: normalized.base() }
+impl<'a> PreToken<'a> {
+    pub fn whole(normalized: &'a Normalized) -> PreToken<'a> {
+        PreToken { text: Text::Chars(normalized.text()), align: normalized.alignments(), base: normalized.base() }
     }
 
-    pub fn sub(&self, start: usize, end: usize) -> Piece<'a> {
+    pub fn sub(&self, start: usize, end: usize) -> PreToken<'a> {
         let align = self.align.map(|a| &a[start..end]);
         let base = align.and_then(|a| a.first()).map_or(self.base, |span| span.0 as usize);
-        Piece { text: self.text.slice(start, end), align, base }
+        PreToken { text: self.text.slice(start, end), align, base }
     }
 
     /// A copy that a pre-tokenizer can rewrite.
@@ -134,7 +134,7 @@ impl<'a> Piece<'a> {
 }
 
 /// Receives the pieces a pre-tokenizer cuts.
-pub type Emit<'e> = dyn FnMut(Piece<'_>) -> Result<()> + 'e;
+pub type Emit<'e> = dyn FnMut(PreToken<'_>) -> Result<()> + 'e;
 
 impl PreTokenizer {
     /// Whether the pieces it makes are bytes (it runs ByteLevel).
@@ -190,7 +190,7 @@ impl PreTokenizer {
     }
 
     /// Cuts `piece`, passing each non-empty result to `emit` in order.
-    pub fn pre_tokenize(&self, piece: Piece<'_>, emit: &mut Emit<'_>) -> Result<()> {
+    pub fn pre_tokenize(&self, piece: PreToken<'_>, emit: &mut Emit<'_>) -> Result<()> {
         match self {
             PreTokenizer::Sequence(all) => run(all, piece, emit),
             PreTokenizer::ByteLevel { add_prefix_space, use_regex, .. } => {
@@ -198,7 +198,7 @@ impl PreTokenizer {
                 if *add_prefix_space && !text.starts_with(' ') {
                     let mut owned = piece.owned(text);
                     owned.prepend(" ");
-                    return byte_level(Piece::whole(&owned), *use_regex, emit);
+                    return byte_level(PreToken::whole(&owned), *use_regex, emit);
                 }
                 byte_level(piece, *use_regex, emit)
             }
@@ -223,7 +223,7 @@ impl PreTokenizer {
 }
 
 /// Runs the stages one after another on `piece`.
-pub fn run(stages: &[PreTokenizer], piece: Piece<'_>, emit: &mut Emit<'_>) -> Result<()> {
+pub fn run(stages: &[PreTokenizer], piece: PreToken<'_>, emit: &mut Emit<'_>) -> Result<()> {
     match stages.split_first() {
         None => emit(piece),
         Some((first, rest)) => first.pre_tokenize(piece, &mut |p| run(rest, p, emit)),
@@ -293,10 +293,10 @@ fn gpt2() -> &'static Regex {
     GPT2.get_or_init(|| Regex::Builtin(Builtin::Gpt2))
 }
 
-fn byte_level(piece: Piece<'_>, use_regex: bool, emit: &mut Emit<'_>) -> Result<()> {
+fn byte_level(piece: PreToken<'_>, use_regex: bool, emit: &mut Emit<'_>) -> Result<()> {
     let Text::Chars(text) = piece.text else { unreachable!("checked when built") };
-    fn as_bytes(p: Piece<'_>) -> Piece<'_> {
-        Piece { text: Text::Bytes(p.text.as_bytes()), ..p }
+    fn as_bytes(p: PreToken<'_>) -> PreToken<'_> {
+        PreToken { text: Text::Bytes(p.text.as_bytes()), ..p }
     }
     if !use_regex {
         return if text.is_empty() { Ok(()) } else { emit(as_bytes(piece)) };
@@ -315,7 +315,7 @@ fn byte_level(piece: Piece<'_>, use_regex: bool, emit: &mut Emit<'_>) -> Result<
 /// Metaspace's rewrite, in one pass: each space becomes the replacement (with the space's
 /// range), and a replacement is put in front (with the first character's range, as HF's
 /// prepend aligns it) unless the piece is empty or already starts with one.
-fn metaspace(piece: Piece<'_>, replacement: char, scheme: PrependScheme, cut: bool, emit: &mut Emit<'_>) -> Result<()> {
+fn metaspace(piece: PreToken<'_>, replacement: char, scheme: PrependScheme, cut: bool, emit: &mut Emit<'_>) -> Result<()> {
     let Text::Chars(text) = piece.text else { unreachable!("checked when built") };
     let prepend = match scheme {
         PrependScheme::Always => true,
@@ -339,12 +339,12 @@ fn metaspace(piece: Piece<'_>, replacement: char, scheme: PrependScheme, cut: bo
             new.extend(std::iter::repeat_n(old[i], c.len_utf8()));
         }
     }
-    let whole = Piece { text: Text::Chars(&rewritten), align: align.as_deref(), base: piece.base };
+    let whole = PreToken { text: Text::Chars(&rewritten), align: align.as_deref(), base: piece.base };
     metaspace_split(whole, replacement, cut, emit)
 }
 
 /// Cuts Metaspace's rewritten piece before each replacement character, if asked to.
-fn metaspace_split(whole: Piece<'_>, replacement: char, cut: bool, emit: &mut Emit<'_>) -> Result<()> {
+fn metaspace_split(whole: PreToken<'_>, replacement: char, cut: bool, emit: &mut Emit<'_>) -> Result<()> {
     if cut {
         split(whole, Finder::Class(Class::Is(replacement)), Behavior::MergedWithNext, false, emit)
     } else if whole.text.is_empty() {
@@ -416,7 +416,7 @@ impl Finder<'_> {
 
 /// Splits `piece` where `finder` finds its matches (or, with `invert`, where it finds
 /// the text between them), treating the matches as `behavior` says.
-fn split(piece: Piece<'_>, finder: Finder<'_>, behavior: Behavior, invert: bool, emit: &mut Emit<'_>) -> Result<()> {
+fn split(piece: PreToken<'_>, finder: Finder<'_>, behavior: Behavior, invert: bool, emit: &mut Emit<'_>) -> Result<()> {
     let mut out = |start: usize, end: usize| if start < end { emit(piece.sub(start, end)) } else { Ok(()) };
     // A range waiting to learn whether it merges with the next one.
     let mut held: Option<(usize, usize, bool)> = None;
@@ -484,7 +484,7 @@ mod tests {
     fn pieces(pre: &PreTokenizer, text: &str) -> Vec<(String, (usize, usize))> {
         let normalized = Normalized::new(text, 0, true);
         let mut out = Vec::new();
-        pre.pre_tokenize(Piece::whole(&normalized), &mut |p| {
+        pre.pre_tokenize(PreToken::whole(&normalized), &mut |p| {
             let align = p.align.unwrap();
             let span = super::super::normalized::original_span(align, 0, p.text.len());
             out.push((p.text.display(), span));

@@ -17,11 +17,11 @@
 //! by start, then length, a later edge winning only when strictly better. O(n · longest
 //! entry) per piece; pieces of up to 1 KiB are cached by the pipeline's word cache.
 
-use super::model::{Scratch, Vocab};
+use super::model::{ModelScratch, Vocab};
 use crate::double_array::DoubleArray;
 use crate::error::{Error, Result};
-use crate::unigram::encode::{best_f64, build_lattice, Edge, LatticeModel};
-use crate::unigram::model::byte_piece;
+use crate::sentencepiece::viterbi::{best_f64, build_lattice, WordEdge, LatticeModel};
+use crate::sentencepiece::model::byte_piece;
 
 /// The id the lattice gives an edge over an unknown character (never a vocabulary id),
 /// told apart from a match of the unknown token's own text, which scores as an entry.
@@ -45,7 +45,7 @@ pub struct Unigram {
 /// Per-call space for the lattice of one piece.
 #[derive(Default)]
 pub struct LatticeScratch {
-    edges: Vec<Edge>,
+    edges: Vec<WordEdge>,
     best: Vec<(f64, f64, u32)>,
     path: Vec<u32>,
     ends: Vec<u32>,
@@ -133,7 +133,7 @@ impl Unigram {
     }
 
     /// Appends the ids of `piece` to `ids` and, if asked, each token's span in the piece.
-    pub fn tokenize(&self, piece: &str, scratch: &mut Scratch, ids: &mut Vec<u32>, spans: Option<&mut Vec<(usize, usize)>>) -> Result<()> {
+    pub fn tokenize(&self, piece: &str, scratch: &mut ModelScratch, ids: &mut Vec<u32>, spans: Option<&mut Vec<(usize, usize)>>) -> Result<()> {
         let first = ids.len();
         if let Some((cached, ends)) = scratch.cache.get(piece.as_bytes()) {
             ids.extend_from_slice(cached);
@@ -228,7 +228,7 @@ mod tests {
 
     fn run(model: &Unigram, text: &str) -> (Vec<u32>, Vec<(usize, usize)>) {
         let (mut ids, mut spans) = (Vec::new(), Vec::new());
-        model.tokenize(text, &mut Scratch::default(), &mut ids, Some(&mut spans)).unwrap();
+        model.tokenize(text, &mut ModelScratch::default(), &mut ids, Some(&mut spans)).unwrap();
         (ids, spans)
     }
 
@@ -275,7 +275,7 @@ mod tests {
         assert_eq!(ids, vec![1, 2 + 0xC3, 2 + 0xA9]);
         assert_eq!(spans, vec![(0, 1), (1, 3), (1, 3)]);
         // Cached, the spans come back the same.
-        let mut scratch = Scratch::default();
+        let mut scratch = ModelScratch::default();
         for _ in 0..2 {
             let (mut ids, mut spans) = (Vec::new(), Vec::new());
             m.tokenize("aé", &mut scratch, &mut ids, Some(&mut spans)).unwrap();
@@ -290,7 +290,7 @@ mod tests {
         assert_eq!(run(&m, "▁ab").0, vec![0, 2]);
         // Nothing reaches the offset between the two "c" before the unknown edge does,
         // although the best path ("cc") passes it by.
-        assert!(m.tokenize("▁cc", &mut Scratch::default(), &mut Vec::new(), None).is_err());
+        assert!(m.tokenize("▁cc", &mut ModelScratch::default(), &mut Vec::new(), None).is_err());
     }
 
     #[test]

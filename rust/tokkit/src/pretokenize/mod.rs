@@ -70,18 +70,20 @@ impl Builtin {
     }
 }
 
-/// Splits text into pre-tokens.
+/// Splits text into pre-tokens as a tiktoken pattern does: a hand-written splitter for a
+/// builtin pattern, fancy-regex for any other. (A tokenizer.json pipeline's pre-tokenizer
+/// stage, which may use one of these, is `pipeline::pre_tokenizers::PreTokenizer`.)
 #[derive(Clone, Debug)]
-pub enum PreTokenizer {
+pub enum Splitter {
     Builtin(Builtin),
     Regex(Box<Regex>),
 }
 
-impl PreTokenizer {
+impl Splitter {
     /// A pre-tokenizer for a pattern name (see `Builtin::from_name`).
-    pub fn named(name: &str) -> Result<PreTokenizer> {
+    pub fn named(name: &str) -> Result<Splitter> {
         Builtin::from_name(name)
-            .map(PreTokenizer::Builtin)
+            .map(Splitter::Builtin)
             .ok_or_else(|| Error::UnknownPatternName(name.to_string()))
     }
 
@@ -89,7 +91,7 @@ impl PreTokenizer {
     /// letters, digits and underscores is taken as a name, and so is a name in other case
     /// or with hyphens, so a misspelt name is an error rather than a regex that matches
     /// only itself.
-    pub fn from_name_or_regex(pattern: &str) -> Result<PreTokenizer> {
+    pub fn from_name_or_regex(pattern: &str) -> Result<Splitter> {
         let looks_like_name = !pattern.is_empty()
             && pattern.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_');
         // "CL100K" or "llama-3" is a name mistyped, not a regex meant to match itself.
@@ -103,16 +105,16 @@ impl PreTokenizer {
 
     /// A pre-tokenizer for a regular expression; the hand-written splitter when the
     /// expression is one of the builtin patterns, character for character.
-    pub fn from_regex(pattern: &str) -> Result<PreTokenizer> {
+    pub fn from_regex(pattern: &str) -> Result<Splitter> {
         if let Some(builtin) = Builtin::from_pattern(pattern) {
-            return Ok(PreTokenizer::Builtin(builtin));
+            return Ok(Splitter::Builtin(builtin));
         }
         Self::regex_only(pattern)
     }
 
     /// A pre-tokenizer that always runs the regular expression, even for a builtin pattern
     /// (the reference the hand-written splitters are tested against).
-    pub fn regex_only(pattern: &str) -> Result<PreTokenizer> {
+    pub fn regex_only(pattern: &str) -> Result<Splitter> {
         if pattern.is_empty() {
             return Err(Error::BadRegex {
                 pattern: String::new(),
@@ -129,13 +131,13 @@ impl PreTokenizer {
                 reason: "it matches the empty string, so it cannot cut text into pieces".into(),
             });
         }
-        Ok(PreTokenizer::Regex(Box::new(regex)))
+        Ok(Splitter::Regex(Box::new(regex)))
     }
 
     pub fn pattern(&self) -> &str {
         match self {
-            PreTokenizer::Builtin(b) => b.pattern(),
-            PreTokenizer::Regex(r) => r.as_str(),
+            Splitter::Builtin(b) => b.pattern(),
+            Splitter::Regex(r) => r.as_str(),
         }
     }
 
@@ -144,7 +146,7 @@ impl PreTokenizer {
     #[inline]
     pub fn for_each_piece(&self, text: &str, mut emit: impl FnMut(usize, usize)) -> Result<()> {
         match self {
-            PreTokenizer::Builtin(builtin) => {
+            Splitter::Builtin(builtin) => {
                 let scanner = fast::Scanner::new(text);
                 let mut start = 0;
                 while start < text.len() {
@@ -154,7 +156,7 @@ impl PreTokenizer {
                 }
                 Ok(())
             }
-            PreTokenizer::Regex(regex) => {
+            Splitter::Regex(regex) => {
                 for found in regex.find_iter(text) {
                     let found = found.map_err(|e| Error::RegexFailed(e.to_string()))?;
                     emit(found.start(), found.end());

@@ -31,14 +31,14 @@ fn random_text(rng: &mut XorShift, max_len: usize) -> String {
     (0..len).map(|_| ALPHABET[rng.below(ALPHABET.len())]).collect()
 }
 
-fn assert_same_pieces(builtin: Builtin, regex: &PreTokenizer, text: &str) {
-    let fast = PreTokenizer::Builtin(builtin).pieces(text).unwrap();
+fn assert_same_pieces(builtin: Builtin, regex: &Splitter, text: &str) {
+    let fast = Splitter::Builtin(builtin).pieces(text).unwrap();
     let slow = regex.pieces(text).unwrap();
     assert_eq!(fast, slow, "{builtin:?} splits {text:?} differently from its regex");
 }
 
-fn regex_of(builtin: Builtin) -> PreTokenizer {
-    PreTokenizer::regex_only(builtin.pattern()).unwrap()
+fn regex_of(builtin: Builtin) -> Splitter {
+    Splitter::regex_only(builtin.pattern()).unwrap()
 }
 
 #[test]
@@ -82,7 +82,7 @@ fn builtin_splitters_equal_their_regex_on_known_hard_cases() {
 fn pieces_cover_the_text_for_builtin_patterns() {
     let text = "It's 2024!  Ça va?\n\n  x";
     for builtin in [Builtin::Gpt2, Builtin::Cl100k, Builtin::O200k, Builtin::Llama3] {
-        let pieces = PreTokenizer::Builtin(builtin).pieces(text).unwrap();
+        let pieces = Splitter::Builtin(builtin).pieces(text).unwrap();
         let joined: String = pieces.iter().map(|&(s, e)| &text[s..e]).collect();
         assert_eq!(joined, text);
     }
@@ -91,7 +91,7 @@ fn pieces_cover_the_text_for_builtin_patterns() {
 #[test]
 fn gpt2_pattern_splits_as_documented() {
     let text = "Hello world's  end";
-    let pieces: Vec<&str> = PreTokenizer::named("gpt2")
+    let pieces: Vec<&str> = Splitter::named("gpt2")
         .unwrap()
         .pieces(text)
         .unwrap()
@@ -107,7 +107,7 @@ fn long_runs_split_in_linear_time() {
     let word = "a".repeat(2 << 20);
     let spaces = " ".repeat(2 << 20) + "x";
     for builtin in [Builtin::Gpt2, Builtin::Cl100k, Builtin::O200k, Builtin::Llama3] {
-        let splitter = PreTokenizer::Builtin(builtin);
+        let splitter = Splitter::Builtin(builtin);
         assert_eq!(splitter.pieces(&word).unwrap(), vec![(0, word.len())]);
         let pieces = splitter.pieces(&spaces).unwrap();
         assert_eq!(pieces.len(), 2, "{builtin:?}");
@@ -116,7 +116,7 @@ fn long_runs_split_in_linear_time() {
 
 #[test]
 fn rejects_bad_patterns_with_their_reason() {
-    assert!(matches!(PreTokenizer::from_regex("(unclosed"), Err(Error::BadRegex { .. })));
-    assert!(matches!(PreTokenizer::from_regex("a*"), Err(Error::BadRegex { .. })));
-    assert!(matches!(PreTokenizer::named("cl99k"), Err(Error::UnknownPatternName(_))));
+    assert!(matches!(Splitter::from_regex("(unclosed"), Err(Error::BadRegex { .. })));
+    assert!(matches!(Splitter::from_regex("a*"), Err(Error::BadRegex { .. })));
+    assert!(matches!(Splitter::named("cl99k"), Err(Error::UnknownPatternName(_))));
 }
