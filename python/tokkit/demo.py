@@ -21,7 +21,7 @@ import shutil
 import sys
 import time
 from pathlib import Path
-from typing import Optional, Union
+from typing import Union
 
 import tokkit
 from tokkit.compare.readable import readable_groups
