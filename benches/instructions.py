@@ -7,8 +7,8 @@ into it), on the same workloads: 20,000 calls on a short sentence (what per-call
 costs) and five calls on 200 KB of Botchan, for a tiktoken file (cl100k), a tokenizer.json
 (bert-base-uncased) and a SentencePiece .model. Each count is that of the workload run
 minus that of the same process loading the tokenizer and encoding nothing, on one thread
-with Python's hash seed fixed, so that counts repeat exactly. Both builds'
-ids are checked equal first.
+with Python's hash seed fixed, so that counts repeat exactly. Both builds' ids are checked
+equal first.
 
     python benches/instructions.py --against /path/to/old/python --label "commit abc123"
 
