@@ -5,6 +5,7 @@ from __future__ import annotations
 import concurrent.futures
 import json
 import os
+import re
 
 import numpy as np
 import pytest
@@ -98,6 +99,34 @@ def test_tokens_are_strings_or_partial_bytes(cl100k):
 
 def test_count_is_the_number_of_ids(cl100k):
     assert cl100k.count("one two three") == len(cl100k.encode("one two three")) == 3
+
+
+ARRAY_TEXTS = ["", "one two three", "<|endoftext|> in the middle", "x" * 5000, "日本語\n\n  tabs\t"]
+ARRAY_TOKENIZERS = {
+    "tiktoken": lambda: ours("cl100k_base"),
+    "tokenizer.json": lambda: tokkit.load(data_path("vocab", "hf", "bert-base-uncased", "tokenizer.json")),
+    "sentencepiece": lambda: tokkit.load(data_path("vocab", "spm", "mistral_7b_v1.model")),
+}
+
+
+@pytest.mark.parametrize("family", sorted(ARRAY_TOKENIZERS))
+def test_arrays_and_counts_follow_encode_and_its_special_token_rules(family):
+    tok = ARRAY_TOKENIZERS[family]()
+    choices = [{}, {"allowed_special": "all"}, {"disallowed_special": ()}, {"add_special_tokens": False}]
+    for text in ARRAY_TEXTS:
+        for choice in choices:
+            try:
+                ids = tok.encode(text, **choice)
+            except ValueError as error:
+                with pytest.raises(ValueError, match=re.escape(str(error)[:40])):
+                    tok.encode_to_numpy(text, **choice)
+                with pytest.raises(ValueError, match=re.escape(str(error)[:40])):
+                    tok.count(text, **choice)
+                continue
+            array = tok.encode_to_numpy(text, **choice)
+            assert array.dtype == np.uint32 and array.ndim == 1
+            assert array.tolist() == ids
+            assert tok.count(text, **choice) == len(ids)
 
 
 def test_vocabulary_lookups(cl100k):

@@ -1,6 +1,7 @@
 //! `tokkit._core.Tokenizer`: every model family behind one class (`tokkit::Tokenizer`).
 
-use crate::convert::{ids_from, rows_to_python, run, special_set, to_py_err, IdObjects};
+use crate::convert::{id_array, ids_from, rows_to_python, run, special_set, to_py_err, IdObjects};
+use numpy::PyArray1;
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 use pyo3::pybacked::PyBackedStr;
@@ -128,6 +129,21 @@ impl PyTokenizer {
         let specials = self.specials(allowed, disallowed, add_special_tokens)?;
         let ids = run(py, || self.inner.encode(text, &specials))?;
         self.ids.list(py, &ids)
+    }
+
+    /// `encode` into a NumPy uint32 array that owns the ids: no Python object per id.
+    #[pyo3(signature = (text, allowed=None, disallowed=None, add_special_tokens=true))]
+    fn encode_array<'py>(&self, py: Python<'py>, text: &str, allowed: Option<&Bound<'py, PyAny>>, disallowed: Option<&Bound<'py, PyAny>>, add_special_tokens: bool) -> PyResult<Bound<'py, PyArray1<u32>>> {
+        let specials = self.specials(allowed, disallowed, add_special_tokens)?;
+        let ids = run(py, || self.inner.encode(text, &specials))?;
+        Ok(id_array(py, ids))
+    }
+
+    /// The number of ids `encode` gives, without handing any of them to Python.
+    #[pyo3(signature = (text, allowed=None, disallowed=None, add_special_tokens=true))]
+    fn count(&self, py: Python<'_>, text: &str, allowed: Option<&Bound<'_, PyAny>>, disallowed: Option<&Bound<'_, PyAny>>, add_special_tokens: bool) -> PyResult<usize> {
+        let specials = self.specials(allowed, disallowed, add_special_tokens)?;
+        run(py, || self.inner.encode(text, &specials).map(|ids| ids.len()))
     }
 
     fn encode_ordinary<'py>(&self, py: Python<'py>, text: &str) -> PyResult<Bound<'py, PyList>> {
