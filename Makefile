@@ -12,6 +12,9 @@ RUNTIME_DEPS := "maturin>=1.7,<2" numpy tqdm matplotlib
 # exact score ties differently. protobuf lets tests rewrite .model files.
 TEST_DEPS := pytest hypothesis tiktoken tokenizers "sentencepiece==0.2.3" protobuf regex
 
+# What benches/ times tokkit against, besides the test oracles (pinned: figures name it).
+BENCH_DEPS := "gigatoken==0.10.0"
+
 # `make fuzz` draws a fresh seed unless given one (`make fuzz SEED=123` replays a run).
 SEED ?= $(shell od -An -N4 -tu4 /dev/urandom | tr -d ' ')
 FUZZ_SEED := $(SEED)
@@ -25,6 +28,10 @@ $(VENV)/.runtime: pyproject.toml
 
 $(VENV)/.test: $(VENV)/.runtime Makefile
 	$(PIP) install --quiet $(TEST_DEPS)
+	touch $@
+
+$(VENV)/.bench: $(VENV)/.test Makefile
+	$(PIP) install --quiet $(BENCH_DEPS)
 	touch $@
 
 build: $(VENV)/.runtime
@@ -44,7 +51,8 @@ fuzz: build $(VENV)/.test
 demo: build
 	$(VENV)/bin/tokkit demo
 
-bench: build $(VENV)/.test
+bench: build $(VENV)/.bench
+	$(PY) benches/frontier.py
 	$(PY) benches/encode.py
 	$(PY) benches/train.py
 	$(PY) benches/unigram.py

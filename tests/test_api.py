@@ -145,6 +145,40 @@ def test_pre_tokenize_shows_the_pieces(cl100k):
     assert cl100k.pre_tokenize("I'm here  now") == ["I", "'m", " here", " ", " now"]
 
 
+@pytest.mark.parametrize("name", ["cl100k_base.tiktoken", "roberta-base", "t5-small"])
+def test_the_piece_cache_serves_repeats_without_changing_ids(name):
+    tok = ours("cl100k_base") if name.endswith(".tiktoken") else tokkit.load(data_path("vocab", "hf", name, "tokenizer.json"))
+    # Words made up here, so no earlier test has cached them on this thread.
+    text = " ".join(f"zq{n}xv{n * 7}unbelievablenesses{n}" for n in range(50))
+    before = tok.cache_info()
+    first = tok.encode(text, disallowed_special=())
+    middle = tok.cache_info()
+    second = tok.encode(text, disallowed_special=())
+    after = tok.cache_info()
+    assert first == second
+    looked_up = after["lookups"] - middle["lookups"]
+    assert looked_up > 0 and after["hits"] - middle["hits"] == looked_up
+    assert middle["hits"] - before["hits"] < middle["lookups"] - before["lookups"]
+    assert after["pieces"] >= middle["pieces"] > 0
+    # Another thread has a cache of its own, and gets the same ids.
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        assert pool.submit(tok.encode, text, disallowed_special=()).result() == first
+        other = pool.submit(tok.cache_info).result()
+    assert other["lookups"] == middle["lookups"] - before["lookups"] and other["hits"] <= other["lookups"]
+
+
+def test_sentencepiece_models_have_no_piece_cache():
+    assert ARRAY_TOKENIZERS["sentencepiece"]().cache_info() is None
+
+
+@pytest.mark.parametrize("family", sorted(ARRAY_TOKENIZERS))
+def test_pre_token_count_counts_the_pieces(family):
+    tok = ARRAY_TOKENIZERS[family]()
+    for text in ARRAY_TEXTS + ["I'm here  now", "a\ud800b"]:
+        assert tok.pre_token_count(text) == len(tok.pre_tokenize(text))
+    assert tok.pre_token_count("one two three") > 0
+
+
 def test_decode_accepts_lists_and_arrays(cl100k):
     ids = cl100k.encode("hello world")
     for form in (ids, np.array(ids, dtype=np.uint32), np.array(ids, dtype=np.int64), tuple(ids)):

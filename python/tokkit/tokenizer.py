@@ -237,6 +237,31 @@ class Tokenizer:
         except UnicodeEncodeError:
             return self._core.pre_tokens(_without_surrogates(text))
 
+    def cache_info(self) -> Optional[dict[str, int]]:
+        """What this thread's piece cache for this tokenizer has done: ``lookups`` and
+        ``hits`` since the thread first used it, and the ``pieces`` and ``ids`` it holds.
+
+        Each thread keeps the ids of the pieces it had to merge, for its last four
+        tokenizers, across calls, so a word merged once costs one lookup afterwards; the
+        cache never changes an id and is emptied when it holds 2^18 ids. In BPE, pieces
+        that are tokens are found in the vocabulary first and never reach the cache;
+        WordPiece and WordLevel look words up directly and use none. None for SentencePiece
+        models, which keep word lattices instead.
+        """
+        found = self._core.cache_info()
+        if found is None:
+            return None
+        return dict(zip(("lookups", "hits", "pieces", "ids"), found))
+
+    def pre_token_count(self, text: str) -> int:
+        """``len(pre_tokenize(text))`` without making the pieces (for byte-level BPE, the
+        time of the split stage alone)."""
+        text = _check_text(text)
+        try:
+            return self._core.pre_token_count(text)
+        except UnicodeEncodeError:
+            return self._core.pre_token_count(_without_surrogates(text))
+
     # ---- decoding ---------------------------------------------------------------------
 
     def decode_bytes(self, ids: TokenIds, *, skip_special_tokens: bool = False) -> bytes:

@@ -226,6 +226,15 @@ impl PyTokenizer {
         run(py, || self.inner.pre_tokens(text))
     }
 
+    /// (lookups, hits, pieces held, ids held) of the calling thread's piece cache, or None.
+    fn cache_info(&self) -> Option<(u64, u64, usize, usize)> {
+        self.inner.cache_info().map(|info| (info.lookups, info.hits, info.pieces, info.ids))
+    }
+
+    fn pre_token_count(&self, py: Python<'_>, text: &str) -> PyResult<usize> {
+        run(py, || self.inner.pre_token_count(text))
+    }
+
     // ---- decoding and the vocabulary ----------------------------------------------------
 
     #[pyo3(signature = (ids, skip_special_tokens=false))]

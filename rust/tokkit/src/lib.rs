@@ -7,6 +7,7 @@ pub mod error;
 pub mod formats;
 #[cfg(test)]
 mod fuzz;
+pub mod piece_cache;
 pub mod pipeline;
 mod prefetch;
 pub mod pretokenize;

@@ -16,6 +16,7 @@
 use crate::bpe::{ByteBpeModel, ByteLevelBpe};
 use crate::error::{Error, Result};
 use crate::formats::{hf_json, native, sentencepiece as model_file, tiktoken};
+use crate::piece_cache::CacheInfo;
 use crate::pipeline::{Detail, Encoding, Pipeline};
 use crate::rows::IdRows;
 use crate::special::SpecialSet;
@@ -259,6 +260,30 @@ impl Tokenizer {
                 let normalized = sp.normalize(text);
                 Ok(if normalized.is_empty() { Vec::new() } else { vec![normalized] })
             }
+        }
+    }
+
+    /// How many pre-tokens `pre_tokens` gives, without making them: for byte-level BPE this
+    /// is the splitter alone, which the benchmarks time as the split stage of encoding.
+    pub fn pre_token_count(&self, text: &str) -> Result<usize> {
+        match self {
+            Tokenizer::ByteBpe(bpe) => {
+                let mut count = 0;
+                bpe.pre_tokenizer().for_each_piece(text, |_, _| count += 1)?;
+                Ok(count)
+            }
+            _ => Ok(self.pre_tokens(text)?.len()),
+        }
+    }
+
+    /// What the calling thread's piece cache for this tokenizer has done and holds (None
+    /// for SentencePiece models: the word tables they keep hold lattice edges, not ids;
+    /// see `sentencepiece/viterbi.rs`).
+    pub fn cache_info(&self) -> Option<CacheInfo> {
+        match self {
+            Tokenizer::ByteBpe(bpe) => Some(bpe.cache_info()),
+            Tokenizer::Pipeline(p) => Some(p.cache_info()),
+            Tokenizer::SentencePiece(_) => None,
         }
     }
 

@@ -26,8 +26,8 @@
 //! their starts in a side table (`MergeRule::BYTE_PARTS` picks, at compile time).
 
 use super::queue::RankQueue;
+use crate::piece_cache::{PieceCache, CACHE_MAX_PIECE};
 use crate::prefetch::prefetch;
-use rustc_hash::FxHashMap;
 use std::cell::RefCell;
 
 /// Pieces at least this long go to the rule's `merge_long_piece` (the priority-queue merge
@@ -74,33 +74,28 @@ pub trait MergeRule {
 }
 
 /// Encodes pieces one after another, keeping what can be kept between them: a scratch
-/// buffer for the merge, and a cache of the ids of pieces that needed merging. Natural
-/// text repeats its words, and a repeated word then costs one hash lookup instead of a
-/// merge. Cache keys borrow from the text, so filling it allocates nothing per piece; it
-/// lives for one encode call (or one batch) and never changes an id, since merging is a
-/// pure function of the piece. Pieces over `CACHE_MAX_PIECE` bytes are not cached.
+/// buffer for the merge, and the ids of pieces that needed merging (`PieceCache`). A
+/// tokenizer keeps one per thread across calls (see `ByteLevelBpe::with_encoder`), so a
+/// word merged once, in this text or an earlier one, then costs one lookup. The cache
+/// never changes an id, since merging is a pure function of the piece.
 #[derive(Default)]
-pub struct PieceEncoder<'t> {
-    cache: FxHashMap<&'t [u8], (u32, u32)>,
-    cached_ids: Vec<u32>,
+pub struct PieceEncoder {
+    cache: PieceCache,
     parts: Vec<Part>,
 }
 
-/// The cache is emptied when it holds this many ids, so its memory stays bounded.
-const CACHE_MAX_IDS: usize = 1 << 20;
-
-/// Longer pieces are not cached: they rarely come twice, and hashing and copying a
-/// megabyte-long piece costs time for nothing.
-const CACHE_MAX_PIECE: usize = 4096;
-
-impl<'t> PieceEncoder<'t> {
+impl PieceEncoder {
     pub fn new() -> Self {
         Self::default()
     }
 
+    pub fn cache(&self) -> &PieceCache {
+        &self.cache
+    }
+
     /// Appends the ids of `piece` to `out`.
     #[inline]
-    pub fn encode<R: MergeRule>(&mut self, rule: &R, piece: &'t [u8], out: &mut Vec<u32>) {
+    pub fn encode<R: MergeRule>(&mut self, rule: &R, piece: &[u8], out: &mut Vec<u32>) {
         if let Some(id) = rule.whole(piece) {
             out.push(id);
             return;
@@ -117,8 +112,8 @@ impl<'t> PieceEncoder<'t> {
             rule.merge_long_piece(piece, out);
             return;
         }
-        if let Some(&(start, len)) = self.cache.get(piece) {
-            out.extend_from_slice(&self.cached_ids[start as usize..(start + len) as usize]);
+        if let Some((ids, _)) = self.cache.get(piece) {
+            out.extend_from_slice(ids);
             return;
         }
         let first = out.len();
@@ -127,13 +122,7 @@ impl<'t> PieceEncoder<'t> {
         } else {
             rule.merge_long_piece(piece, out);
         }
-        if self.cached_ids.len() >= CACHE_MAX_IDS {
-            self.cache.clear();
-            self.cached_ids.clear();
-        }
-        let start = self.cached_ids.len() as u32;
-        self.cached_ids.extend_from_slice(&out[first..]);
-        self.cache.insert(piece, (start, (out.len() - first) as u32));
+        self.cache.put(piece, &out[first..], &[]);
     }
 }
 

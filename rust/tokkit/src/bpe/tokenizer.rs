@@ -5,6 +5,7 @@ use super::encode::{MergeRule, PieceEncoder};
 use super::merge_list::MergeList;
 use super::vocab::{Rank, Ranks};
 use crate::error::{Error, Result};
+use crate::piece_cache::{with_kept, CacheInfo, Kept, ModelId};
 use crate::pretokenize::Splitter;
 use crate::special::{Segment, SpecialSet, SpecialTokens};
 use rayon::prelude::*;
@@ -47,6 +48,13 @@ pub struct ByteLevelBpe {
     specials: SpecialTokens,
     /// One past the largest id (ranks and special tokens).
     id_bound: u32,
+    /// Finds this tokenizer's piece encoder among those a thread keeps.
+    id: ModelId,
+}
+
+thread_local! {
+    /// Each thread's piece encoder (and piece cache) for its last few tokenizers.
+    static ENCODERS: Kept<PieceEncoder> = const { std::cell::RefCell::new(Vec::new()) };
 }
 
 impl ByteLevelBpe {
@@ -65,7 +73,7 @@ impl ByteLevelBpe {
         let specials = SpecialTokens::new(specials)?;
         let largest_special = specials.iter().last().map(|&(_, id)| id as usize + 1).unwrap_or(0);
         let id_bound = ranks.rank_bound().max(largest_special) as u32;
-        Ok(ByteLevelBpe { model, pre_tokenizer, specials, id_bound })
+        Ok(ByteLevelBpe { model, pre_tokenizer, specials, id_bound, id: ModelId::new() })
     }
 
     pub fn model(&self) -> &ByteBpeModel {
@@ -90,8 +98,19 @@ impl ByteLevelBpe {
         self.id_bound
     }
 
+    /// Runs `work` with this thread's piece encoder for this tokenizer, whose cache holds
+    /// the pieces merged by earlier calls on this thread.
+    fn with_encoder<T>(&self, work: impl FnOnce(&mut PieceEncoder) -> T) -> T {
+        with_kept(&ENCODERS, self.id, work, |_| {})
+    }
+
+    /// What this thread's piece cache for this tokenizer has done and holds.
+    pub fn cache_info(&self) -> CacheInfo {
+        self.with_encoder(|encoder| encoder.cache().info())
+    }
+
     /// Encodes ordinary text (no special-token handling) into `out`.
-    fn encode_text<'t>(&self, text: &'t str, out: &mut Vec<Rank>, encoder: &mut PieceEncoder<'t>) -> Result<()> {
+    fn encode_text(&self, text: &str, out: &mut Vec<Rank>, encoder: &mut PieceEncoder) -> Result<()> {
         match &self.model {
             ByteBpeModel::Ranks(ranks) => self.encode_text_by(ranks, text, out, encoder),
             ByteBpeModel::Merges(list) => self.encode_text_by(list, text, out, encoder),
@@ -99,12 +118,12 @@ impl ByteLevelBpe {
     }
 
     #[inline(always)]
-    fn encode_text_by<'t>(
+    fn encode_text_by(
         &self,
         rule: &impl MergeRule,
-        text: &'t str,
+        text: &str,
         out: &mut Vec<Rank>,
-        encoder: &mut PieceEncoder<'t>,
+        encoder: &mut PieceEncoder,
     ) -> Result<()> {
         let bytes = text.as_bytes();
         // A regex need not match every character; text between its matches would be lost.
@@ -125,7 +144,7 @@ impl ByteLevelBpe {
         }
     }
 
-    fn encode_piece<'t>(&self, piece: &'t [u8], out: &mut Vec<Rank>, encoder: &mut PieceEncoder<'t>) {
+    fn encode_piece(&self, piece: &[u8], out: &mut Vec<Rank>, encoder: &mut PieceEncoder) {
         match &self.model {
             ByteBpeModel::Ranks(ranks) => encoder.encode(ranks, piece, out),
             ByteBpeModel::Merges(list) => encoder.encode(list, piece, out),
@@ -135,22 +154,22 @@ impl ByteLevelBpe {
     /// Encodes `text` as ordinary text: special-token text is encoded like any other.
     pub fn encode_ordinary(&self, text: &str) -> Result<Vec<Rank>> {
         let mut out = Vec::with_capacity(text.len() / 4 + 1);
-        self.encode_text(text, &mut out, &mut PieceEncoder::new())?;
+        self.with_encoder(|encoder| self.encode_text(text, &mut out, encoder))?;
         Ok(out)
     }
 
     /// Encodes `text`, turning the `allowed` special tokens into their ids and failing on
     /// any `disallowed` one (see `SpecialTokens::segments`).
     pub fn encode(&self, text: &str, allowed: &SpecialSet, disallowed: &SpecialSet) -> Result<Vec<Rank>> {
-        self.encode_with(text, allowed, disallowed, &mut PieceEncoder::new())
+        self.with_encoder(|encoder| self.encode_with(text, allowed, disallowed, encoder))
     }
 
-    fn encode_with<'t>(
+    fn encode_with(
         &self,
-        text: &'t str,
+        text: &str,
         allowed: &SpecialSet,
         disallowed: &SpecialSet,
-        encoder: &mut PieceEncoder<'t>,
+        encoder: &mut PieceEncoder,
     ) -> Result<Vec<Rank>> {
         let mut out = Vec::with_capacity(text.len() / 4 + 1);
         for segment in self.specials.segments(text, allowed, disallowed)? {
@@ -172,25 +191,27 @@ impl ByteLevelBpe {
     ) -> Result<(Vec<Rank>, Vec<(usize, usize)>)> {
         let mut ids = Vec::new();
         let mut spans = Vec::new();
-        let mut encoder = PieceEncoder::new();
-        for segment in self.specials.segments(text, allowed, disallowed)? {
-            match segment {
-                Segment::Text { start, end } => {
-                    let first = ids.len();
-                    self.encode_text(&text[start..end], &mut ids, &mut encoder)?;
-                    let mut offset = start;
-                    for &id in &ids[first..] {
-                        let len = self.vocab().token(id).map_or(0, <[u8]>::len);
-                        spans.push((offset, offset + len));
-                        offset += len;
+        self.with_encoder(|encoder| -> Result<()> {
+            for segment in self.specials.segments(text, allowed, disallowed)? {
+                match segment {
+                    Segment::Text { start, end } => {
+                        let first = ids.len();
+                        self.encode_text(&text[start..end], &mut ids, encoder)?;
+                        let mut offset = start;
+                        for &id in &ids[first..] {
+                            let len = self.vocab().token(id).map_or(0, <[u8]>::len);
+                            spans.push((offset, offset + len));
+                            offset += len;
+                        }
+                    }
+                    Segment::Special { id, start, end } => {
+                        ids.push(id);
+                        spans.push((start, end));
                     }
                 }
-                Segment::Special { id, start, end } => {
-                    ids.push(id);
-                    spans.push((start, end));
-                }
             }
-        }
+            Ok(())
+        })?;
         Ok((ids, spans))
     }
 
@@ -198,28 +219,30 @@ impl ByteLevelBpe {
     /// of invalid bytes is merged as one piece, so `decode_bytes` gives the bytes back.
     pub fn encode_bytes(&self, mut bytes: &[u8]) -> Result<Vec<Rank>> {
         let mut out = Vec::with_capacity(bytes.len() / 4 + 1);
-        let mut encoder = PieceEncoder::new();
-        while !bytes.is_empty() {
-            match std::str::from_utf8(bytes) {
-                Ok(text) => {
-                    self.encode_text(text, &mut out, &mut encoder)?;
-                    break;
-                }
-                Err(e) => {
-                    let valid = e.valid_up_to();
-                    let text = std::str::from_utf8(&bytes[..valid]).expect("checked valid");
-                    self.encode_text(text, &mut out, &mut encoder)?;
-                    let invalid = e.error_len().unwrap_or(bytes.len() - valid);
-                    self.encode_piece(&bytes[valid..valid + invalid], &mut out, &mut encoder);
-                    bytes = &bytes[valid + invalid..];
+        self.with_encoder(|encoder| -> Result<()> {
+            while !bytes.is_empty() {
+                match std::str::from_utf8(bytes) {
+                    Ok(text) => {
+                        self.encode_text(text, &mut out, encoder)?;
+                        break;
+                    }
+                    Err(e) => {
+                        let valid = e.valid_up_to();
+                        let text = std::str::from_utf8(&bytes[..valid]).expect("checked valid");
+                        self.encode_text(text, &mut out, encoder)?;
+                        let invalid = e.error_len().unwrap_or(bytes.len() - valid);
+                        self.encode_piece(&bytes[valid..valid + invalid], &mut out, encoder);
+                        bytes = &bytes[valid + invalid..];
+                    }
                 }
             }
-        }
+            Ok(())
+        })?;
         Ok(out)
     }
 
     /// Encodes many texts in parallel (rayon); the result is in input order. Each worker
-    /// keeps one piece cache across the texts it encodes.
+    /// thread uses its own piece encoder, kept across calls.
     pub fn encode_batch<'t>(
         &self,
         texts: &[&'t str],
@@ -228,7 +251,7 @@ impl ByteLevelBpe {
     ) -> Result<Vec<Vec<Rank>>> {
         texts
             .par_iter()
-            .map_init(PieceEncoder::new, |encoder, text| self.encode_with(text, allowed, disallowed, encoder))
+            .map(|text| self.with_encoder(|encoder| self.encode_with(text, allowed, disallowed, encoder)))
             .collect()
     }
 
@@ -312,6 +335,42 @@ mod tests {
     fn unknown_ids_are_an_error() {
         let bpe = toy();
         assert_eq!(bpe.decode_bytes(&[299]), Err(Error::InvalidId { id: 299, max: 300 }));
+    }
+
+    /// A toy whose only merges are the given tokens, in rank order after the 256 bytes.
+    fn toy_with(merged: &[&str]) -> ByteLevelBpe {
+        let tokens = (0..=255u8).map(|b| vec![b]).chain(merged.iter().map(|t| t.as_bytes().to_vec()));
+        let ranks = Ranks::from_tokens(tokens.enumerate().map(|(r, t)| (t, r as Rank))).unwrap();
+        ByteLevelBpe::new(ranks, Splitter::named("gpt2").unwrap(), vec![]).unwrap()
+    }
+
+    #[test]
+    fn kept_caches_never_lend_one_tokenizers_ids_to_another() {
+        // Six tokenizers (more than a thread keeps) merge "abcd" differently; each call,
+        // in any order, on the calling thread or a batch worker, gives the tokenizer's own ids.
+        let tokenizers: Vec<ByteLevelBpe> = (0..6)
+            .map(|k| match k % 3 {
+                0 => toy_with(&["ab", "cd"]),
+                1 => toy_with(&["bc", "abc"]),
+                _ => toy_with(&["cd", "bcd"]),
+            })
+            .collect();
+        let expected = |k: usize| match k % 3 {
+            0 => vec![256, 257],
+            1 => vec![257, b'd' as Rank],
+            _ => vec![b'a' as Rank, 257],
+        };
+        for round in 0..3 {
+            for (k, bpe) in tokenizers.iter().enumerate().rev().skip(round) {
+                assert_eq!(bpe.encode_ordinary("abcd").unwrap(), expected(k), "tokenizer {k}, round {round}");
+                let texts = ["abcd", "x abcd"];
+                let batch = bpe.encode_batch(&texts, &SpecialSet::none(), &SpecialSet::none()).unwrap();
+                assert_eq!(batch[0], expected(k));
+            }
+        }
+        // A clone encodes as the original does, and shares its cache.
+        let clone = tokenizers[1].clone();
+        assert_eq!(clone.encode_ordinary("abcd abcd").unwrap(), [expected(1), vec![b' ' as Rank, 257, b'd' as Rank]].concat());
     }
 
     #[test]

@@ -36,6 +36,7 @@ pub mod word_level;
 pub mod wordpiece;
 
 use crate::error::{Error, Result};
+use crate::piece_cache::{with_kept, CacheInfo, Kept, ModelId};
 use crate::special::SpecialSet;
 use added_vocabulary::{AddedVocabulary, Choice, Found};
 use decoders::{Decoded, Decoder};
@@ -107,18 +108,14 @@ pub struct Pipeline {
     needs_alignments: bool,
     /// The post-processor moves offsets past the spaces that token strings show.
     trims_offsets: bool,
-    /// Tells this pipeline's scratch space (and word cache) from other pipelines'.
-    id: u64,
+    /// Tells this pipeline's scratch space (and piece cache) from other pipelines'.
+    id: ModelId,
 }
-
-/// How many pipelines' scratch spaces a thread keeps.
-const KEPT_PIPELINES: usize = 4;
 
 thread_local! {
-    static SCRATCH: std::cell::RefCell<Vec<(u64, ModelScratch)>> = const { std::cell::RefCell::new(Vec::new()) };
+    /// Each thread's scratch space (and piece cache) for its last few pipelines.
+    static SCRATCH: Kept<ModelScratch> = const { std::cell::RefCell::new(Vec::new()) };
 }
-
-static NEXT_ID: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
 
 /// The stages of a pipeline, to build one.
 pub struct Stages {
@@ -144,7 +141,7 @@ impl Pipeline {
         }
         let added = AddedVocabulary::new(added_tokens, normalizer.as_ref())?;
         let needs_alignments = pre_tokenizer.as_ref().is_some_and(PreTokenizer::needs_alignments);
-        let id = NEXT_ID.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let id = ModelId::new();
         let trims_offsets = post_processor.as_ref().is_some_and(PostProcessor::trims_offsets);
         Ok(Pipeline { normalizer, pre_tokenizer, model, post_processor, decoder, added, needs_alignments, trims_offsets, id })
     }
@@ -225,24 +222,13 @@ impl Pipeline {
     }
 
     /// Runs `work` with this thread's scratch space for this pipeline.
+    /// What this thread's piece cache for this pipeline has done and holds.
+    pub fn cache_info(&self) -> CacheInfo {
+        self.with_scratch(|scratch| scratch.cache.info())
+    }
+
     fn with_scratch<T>(&self, work: impl FnOnce(&mut ModelScratch) -> T) -> T {
-        SCRATCH.with(|kept| {
-            let mut kept = kept.borrow_mut();
-            let index = match kept.iter().position(|(id, _)| *id == self.id) {
-                Some(index) => index,
-                None => {
-                    if kept.len() == KEPT_PIPELINES {
-                        kept.remove(0);
-                    }
-                    kept.push((self.id, ModelScratch::default()));
-                    kept.len() - 1
-                }
-            };
-            let scratch = &mut kept[index].1;
-            let result = work(scratch);
-            scratch.trim();
-            result
-        })
+        with_kept(&SCRATCH, self.id, work, ModelScratch::trim)
     }
 
     fn post_process(&self, encodings: Vec<Encoding>, add_special_tokens: bool, detailed: bool) -> Encoding {

@@ -13,6 +13,7 @@ use super::unigram::{LatticeScratch, Unigram};
 use super::word_level::WordLevel;
 use super::wordpiece::WordPiece;
 use crate::error::{Error, Result};
+use crate::piece_cache::PieceCache;
 use rustc_hash::FxHashMap;
 use std::borrow::Cow;
 
@@ -31,7 +32,7 @@ pub enum Model {
 /// the ids of pieces it has merged, and scratch space.
 #[derive(Default)]
 pub struct ModelScratch {
-    pub cache: WordCache,
+    pub cache: PieceCache,
     pub parts: Vec<crate::bpe::encode::Part>,
     pub lens: Vec<u32>,
     pub text: String,
@@ -250,89 +251,5 @@ impl Vocab {
         self.id(token).ok_or_else(|| {
             Error::BadVocabulary(format!("the {role} {token:?} is not in the vocabulary; add it, or name a token that is"))
         })
-    }
-}
-
-/// The ids (and span lengths) of pieces already encoded, so a repeated word costs one
-/// lookup. Merging is a pure function of the piece, so the cache never changes an id; it
-/// is emptied when it holds `CACHE_MAX_IDS` ids, so its memory stays bounded. Words of up
-/// to 16 bytes (nearly all) are keyed, one table per length, by a u128 read straight from
-/// their bytes (the first and last 8, overlapping: injective within one length), so a
-/// lookup follows no pointer and calls no memcmp.
-#[derive(Default)]
-pub struct WordCache {
-    short: [FxHashMap<u128, (u32, u32)>; 17],
-    long: FxHashMap<Box<[u8]>, (u32, u32)>,
-    ids: Vec<u32>,
-    lens: Vec<u32>,
-}
-
-const CACHE_MAX_IDS: usize = 1 << 18;
-const CACHE_MAX_WORD: usize = 1 << 10;
-
-#[inline(always)]
-fn short_key(word: &[u8]) -> u128 {
-    let n = word.len();
-    let u64_at = |i: usize| u64::from_le_bytes(word[i..i + 8].try_into().expect("8 bytes")) as u128;
-    let u32_at = |i: usize| u32::from_le_bytes(word[i..i + 4].try_into().expect("4 bytes")) as u128;
-    match n {
-        8..=16 => u64_at(0) | u64_at(n - 8) << 64,
-        4..=7 => u32_at(0) | u32_at(n - 4) << 32,
-        _ => word.iter().enumerate().fold(0, |key, (i, &b)| key | (b as u128) << (8 * i)),
-    }
-}
-
-impl WordCache {
-    /// The ids and span lengths cached for `word`.
-    #[inline]
-    pub fn get(&self, word: &[u8]) -> Option<(&[u32], &[u32])> {
-        let &(start, len) = match self.short.get(word.len()) {
-            Some(table) => table.get(&short_key(word))?,
-            None => self.long.get(word)?,
-        };
-        let range = start as usize..(start + len) as usize;
-        Some((&self.ids[range.clone()], self.lens.get(range).unwrap_or(&[])))
-    }
-
-    /// Caches `word`'s ids and (optional) span lengths, unless the word is so long that it
-    /// is unlikely to come back (the cache outlives the call).
-    pub fn put(&mut self, word: &[u8], ids: &[u32], lens: &[u32]) {
-        if word.len() > CACHE_MAX_WORD {
-            return;
-        }
-        if self.ids.len() >= CACHE_MAX_IDS {
-            self.short.iter_mut().for_each(FxHashMap::clear);
-            self.long.clear();
-            self.ids.clear();
-            self.lens.clear();
-        }
-        let entry = (self.ids.len() as u32, ids.len() as u32);
-        self.ids.extend_from_slice(ids);
-        self.lens.extend_from_slice(lens);
-        match self.short.get_mut(word.len()) {
-            Some(table) => table.insert(short_key(word), entry),
-            None => self.long.insert(word.into(), entry),
-        };
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn cache_keeps_distinct_words_apart() {
-        let mut words = std::collections::BTreeSet::new();
-        for n in 1..=20 {
-            let run = "a".repeat(n - 1);
-            words.extend(["b".repeat(n), format!("{run}a"), format!("{run}c"), format!("c{run}")]);
-        }
-        let mut cache = WordCache::default();
-        for (i, w) in words.iter().enumerate() {
-            cache.put(w.as_bytes(), &[i as u32], &[1]);
-        }
-        for (i, w) in words.iter().enumerate() {
-            assert_eq!(cache.get(w.as_bytes()).unwrap().0, &[i as u32], "{w}");
-        }
     }
 }
