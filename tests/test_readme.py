@@ -97,7 +97,9 @@ def test_python_examples_run_and_show_true_results(scratch):
 
 
 def test_shell_examples_run(scratch):
-    env = {**os.environ, "TOKKIT_DATA": str(DATA)}
+    # One BLAS thread: on a busy machine, BLAS threads that wait by spinning for a core
+    # already taken can make `tokkit lm train` ten times slower and run into the timeout.
+    env = {**os.environ, "TOKKIT_DATA": str(DATA), "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1"}
     commands = [line.split("#")[0].strip() for body in blocks("sh") for line in body.splitlines()]
     commands = [c for c in commands if c.startswith("tokkit ")]
     assert commands, "the README shows no tokkit commands"
