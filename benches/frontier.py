@@ -98,10 +98,13 @@ def encoders(lib: str, vocabulary: str):
     if lib == "gigatoken":
         import gigatoken
 
+        # gigatoken names the pre-tokenizer of r50k, cl100k and o200k files by their names;
+        # for llama3's file it is told the cl100k-style one ("gpt4"), as its error asks.
+        options = {"pretokenizer": "gpt4"} if vocabulary == "llama3" else {}
         try:
-            tok = gigatoken.Tokenizer(str(path)) if is_json else gigatoken.Tokenizer.from_tiktoken(path)
+            tok = gigatoken.Tokenizer(str(path)) if is_json else gigatoken.Tokenizer.from_tiktoken(path, **options)
         except BaseException as error:  # noqa: BLE001 - gigatoken panics on some files
-            return f"does not load: {type(error).__name__}: {str(error).splitlines()[0][:120]}"
+            return f"does not load ({type(error).__name__}: {str(error).splitlines()[0][:60]})"
         return {"array": tok.encode}
     if lib == "tiktoken":
         if is_json:

@@ -243,7 +243,7 @@ class Tokenizer:
 
         Each thread keeps the ids of the pieces it had to merge, for its last four
         tokenizers, across calls, so a word merged once costs one lookup afterwards; the
-        cache never changes an id and is emptied when it holds 2^18 ids. In BPE, pieces
+        cache never changes an id and is emptied when it holds 2^20 ids. In BPE, pieces
         that are tokens are found in the vocabulary first and never reach the cache;
         WordPiece and WordLevel look words up directly and use none. None for SentencePiece
         models, which keep word lattices instead.
