@@ -336,7 +336,8 @@ def markdown(cells: list[dict], meta: dict) -> str:
                       f"{sum(r >= 1 for r in ratios)} of {len(ratios)}."]
     lines += ["", "## tokkit's stages (µs per MB), list output and piece cache", "",
               "The cache is looked up only for pieces that are not tokens; its hit rate is over the whole "
-              "run (the first call fills it).", "",
+              "run (the first call fills it). Each stage is the difference of two figures timed apart, so "
+              "on a busy host a small one can come out negative.", "",
               "| vocabulary | text | split | merge | output as list | list MB/s | cache hit rate | pieces cached |",
               "|---|---|---|---|---|---|---|---|"]
     for (vocabulary, text), row in table.items():
