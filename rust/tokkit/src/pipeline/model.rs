@@ -28,8 +28,8 @@ pub enum Model {
     Unigram(Box<Unigram>),
 }
 
-/// What a model keeps between the pieces of one call (or one batch worker): a cache of
-/// the ids of pieces it has merged, and scratch space.
+/// What a model keeps on each thread, between pieces and between calls (see
+/// `piece_cache::with_kept`): the ids of pieces it has merged, and scratch space.
 #[derive(Default)]
 pub struct ModelScratch {
     pub cache: PieceCache,
