@@ -243,9 +243,9 @@ impl ByteLevelBpe {
 
     /// Encodes many texts in parallel (rayon); the result is in input order. Each worker
     /// thread uses its own piece encoder, kept across calls.
-    pub fn encode_batch<'t>(
+    pub fn encode_batch(
         &self,
-        texts: &[&'t str],
+        texts: &[&str],
         allowed: &SpecialSet,
         disallowed: &SpecialSet,
     ) -> Result<Vec<Vec<Rank>>> {
