@@ -99,6 +99,15 @@ class Tokenizer:
             fixed = [_without_surrogates(t) for t in text] if isinstance(text, list) else _without_surrogates(text)
             return function(fixed, allowed_special, disallowed_special, **options)
 
+    def _on_text(self, method: str, text):
+        """Calls a core method taking one text, checked, retrying with surrogates replaced
+        as tiktoken does."""
+        text = _check_text(text)
+        try:
+            return getattr(self._core, method)(text)
+        except UnicodeEncodeError:
+            return getattr(self._core, method)(_without_surrogates(text))
+
     # ---- what it is -------------------------------------------------------------------
 
     @property
@@ -145,11 +154,7 @@ class Tokenizer:
 
     def encode_ordinary(self, text: str) -> list[int]:
         """Encodes ``text`` treating special-token text as ordinary text."""
-        text = _check_text(text)
-        try:
-            return self._core.encode_ordinary(text)
-        except UnicodeEncodeError:
-            return self._core.encode_ordinary(_without_surrogates(text))
+        return self._on_text("encode_ordinary", text)
 
     def encode_bytes(self, data: bytes) -> list[int]:
         """Encodes raw bytes, valid UTF-8 or not; ``decode_bytes`` gives them back exactly."""
@@ -231,11 +236,7 @@ class Tokenizer:
 
     def pre_tokenize(self, text: str) -> list[str]:
         """The pieces the pre-tokenizer cuts ``text`` into before BPE merges each one."""
-        text = _check_text(text)
-        try:
-            return self._core.pre_tokens(text)
-        except UnicodeEncodeError:
-            return self._core.pre_tokens(_without_surrogates(text))
+        return self._on_text("pre_tokens", text)
 
     def cache_info(self) -> Optional[dict[str, int]]:
         """What this thread's piece cache for this tokenizer has done: ``lookups`` and
@@ -256,11 +257,7 @@ class Tokenizer:
     def pre_token_count(self, text: str) -> int:
         """``len(pre_tokenize(text))`` without making the pieces (for byte-level BPE, the
         time of the split stage alone)."""
-        text = _check_text(text)
-        try:
-            return self._core.pre_token_count(text)
-        except UnicodeEncodeError:
-            return self._core.pre_token_count(_without_surrogates(text))
+        return self._on_text("pre_token_count", text)
 
     # ---- decoding ---------------------------------------------------------------------
 
