@@ -22,7 +22,7 @@ const LOWER: u8 = LL | LM | LO | MARK;
 
 /// A text being split: its bytes and the class table.
 pub(crate) struct Scanner<'a> {
-    bytes: &'a [u8],
+    pub(super) bytes: &'a [u8],
     table: &'static [u8],
 }
 
@@ -111,7 +111,7 @@ impl<'a> Scanner<'a> {
     /// with Unicode simple case folding, under which `ſ` matches `s`). The apostrophe test
     /// is inlined; the rest is rare.
     #[inline(always)]
-    fn contraction(&self, i: usize, ignore_case: bool) -> Option<usize> {
+    pub(super) fn contraction(&self, i: usize, ignore_case: bool) -> Option<usize> {
         if i + 1 < self.len() && self.bytes[i] == b'\'' {
             self.contraction_after_apostrophe(i, ignore_case)
         } else {

@@ -2,11 +2,15 @@
 //!
 //! Any regular expression works through fancy-regex (the engine tiktoken uses, with the
 //! same possessive quantifiers, look-arounds and `\p{..}` classes). The four patterns
-//! that matter most have hand-written splitters in `fast.rs`, chosen automatically when
-//! the pattern string is exactly one of them.
+//! that matter most have hand-written splitters, chosen automatically when the pattern
+//! string is exactly one of them: `masked.rs` reads pieces of ASCII text off bitmasks of
+//! 64 bytes at a time (`ascii_masks.rs`), and `fast.rs`, one character at a time, takes
+//! every piece the masks cannot decide and is the reference the masks are tested against.
 
+mod ascii_masks;
 mod classes;
 mod fast;
+mod masked;
 
 use crate::error::{Error, Result};
 use fancy_regex::Regex;
@@ -147,13 +151,7 @@ impl Splitter {
     pub fn for_each_piece(&self, text: &str, mut emit: impl FnMut(usize, usize)) -> Result<()> {
         match self {
             Splitter::Builtin(builtin) => {
-                let scanner = fast::Scanner::new(text);
-                let mut start = 0;
-                while start < text.len() {
-                    let end = builtin.piece_end(&scanner, start);
-                    emit(start, end);
-                    start = end;
-                }
+                masked::for_each_piece(*builtin, ascii_masks::Kernel::best(), text, emit);
                 Ok(())
             }
             Splitter::Regex(regex) => {
@@ -164,6 +162,21 @@ impl Splitter {
                 Ok(())
             }
         }
+    }
+
+    /// The pieces of a builtin pattern found one character at a time, without the masks
+    /// (the reference they are tested against).
+    #[cfg(test)]
+    fn reference_pieces(builtin: Builtin, text: &str) -> Vec<(usize, usize)> {
+        let scanner = fast::Scanner::new(text);
+        let mut pieces = Vec::new();
+        let mut start = 0;
+        while start < text.len() {
+            let end = builtin.piece_end(&scanner, start);
+            pieces.push((start, end));
+            start = end;
+        }
+        pieces
     }
 
     /// The pieces of `text` as byte ranges.

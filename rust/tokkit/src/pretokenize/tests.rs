@@ -120,3 +120,93 @@ fn rejects_bad_patterns_with_their_reason() {
     assert!(matches!(Splitter::from_regex("a*"), Err(Error::BadRegex { .. })));
     assert!(matches!(Splitter::named("cl99k"), Err(Error::UnknownPatternName(_))));
 }
+
+/// Mostly ASCII, as prose and code are, with every class the masks tell apart, runs that
+/// outgrow a 64-byte view, and now and then a character the masks cannot see.
+fn ascii_heavy_text(rng: &mut XorShift, len: usize) -> String {
+    const ASCII: &[&str] = &[
+        "a", "e", "s", "t", "d", "m", "l", "v", "r", "S", "T", "L", "V", "R", "Q", "z", "Z", "0", "7", "9", " ", " ",
+        " ", "  ", "\t", "\n", "\r\n", "\n\n", "\x0b", "\x0c", "\x1f", "'", "'", "/", "//", ".", ",", "!", "-", "_",
+        "(", "{", "}", "\"", "#", "\x7f", "\0",
+    ];
+    const RARE: &[&str] = &["é", "ſ", "\u{301}", "\u{a0}", "中", "٣", "’", "😀", "\u{85}", "ǅ", "ʰ", "\u{3000}"];
+    let mut text = String::new();
+    while text.len() < len {
+        match rng.below(100) {
+            0..=2 => text.push_str(RARE[rng.below(RARE.len())]),
+            // A long run of one piece (letters, digits, spaces, symbols, newlines).
+            3 => text.push_str(&["x", "Y", "5", " ", "+", "\n", "aB"][rng.below(7)].repeat(rng.below(150))),
+            _ => text.push_str(ASCII[rng.below(ASCII.len())]),
+        }
+    }
+    text
+}
+
+fn masked_pieces(builtin: Builtin, kernel: ascii_masks::Kernel, text: &str) -> Vec<(usize, usize)> {
+    let mut pieces = Vec::new();
+    masked::for_each_piece(builtin, kernel, text, |start, end| pieces.push((start, end)));
+    pieces
+}
+
+#[test]
+fn masked_splitters_equal_the_reference_with_every_kernel() {
+    let mut rng = XorShift(crate::fuzz::seed(0x1357_9BDF_2468_ACE1));
+    for builtin in [Builtin::Gpt2, Builtin::Cl100k, Builtin::O200k, Builtin::Llama3] {
+        for _ in 0..crate::fuzz::cases(60) {
+            // Long enough to cross several chunks of 4096 bytes.
+            let len = rng.below(20_000);
+            let text = ascii_heavy_text(&mut rng, len);
+            let want = Splitter::reference_pieces(builtin, &text);
+            for kernel in ascii_masks::Kernel::available() {
+                let got = masked_pieces(builtin, kernel, &text);
+                if got != want {
+                    let at = got.iter().zip(&want).position(|(a, b)| a != b).unwrap_or(got.len().min(want.len()));
+                    let (s, _) = want[at.min(want.len() - 1)];
+                    panic!(
+                        "{builtin:?} with {kernel:?}: piece {at} differs: {:?} vs {:?} near {:?}",
+                        got.get(at),
+                        want.get(at),
+                        &text[text.floor_char_boundary(s.saturating_sub(20))..text.floor_char_boundary(s + 60)]
+                    );
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn masked_splitters_equal_their_regex_on_ascii_heavy_text() {
+    let mut rng = XorShift(crate::fuzz::seed(0x0F1E_2D3C_4B5A_6978));
+    for builtin in [Builtin::Gpt2, Builtin::Cl100k, Builtin::O200k, Builtin::Llama3] {
+        let regex = regex_of(builtin);
+        for _ in 0..crate::fuzz::cases(3_000) {
+            let len = rng.below(300);
+            let text = ascii_heavy_text(&mut rng, len);
+            assert_same_pieces(builtin, &regex, &text);
+        }
+    }
+}
+
+#[test]
+fn masked_splitters_handle_every_ascii_pair_and_triple() {
+    // Every piece boundary the masks decide depends on at most the byte before a run, the
+    // run, and the byte after it; all ASCII triples (and a trailing letter or space) cover
+    // the decisions at the edges of runs.
+    let bytes: Vec<u8> = (0u8..128).collect();
+    for builtin in [Builtin::Gpt2, Builtin::Cl100k, Builtin::O200k, Builtin::Llama3] {
+        let regex = regex_of(builtin);
+        let mut text = String::new();
+        for &a in &bytes {
+            text.clear();
+            for &b in &bytes {
+                for &c in b"a A1 '\n/." {
+                    text.push(a as char);
+                    text.push(b as char);
+                    text.push(c as char);
+                    text.push(' ');
+                }
+            }
+            assert_same_pieces(builtin, &regex, &text);
+        }
+    }
+}
