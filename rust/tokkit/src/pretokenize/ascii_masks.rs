@@ -21,6 +21,8 @@ pub struct Block {
     pub upper: u64,
     /// `a-z`
     pub lower: u64,
+    /// `A-Za-z`: `upper | lower`, the run most pieces are.
+    pub letter: u64,
     /// `0-9`
     pub digit: u64,
     /// ASCII `\s`: tab, line feed, vertical tab, form feed, carriage return, space.
@@ -157,6 +159,7 @@ fn scalar(bytes: &[u8]) -> Block {
         set(&mut block.slash, SLASH_BIT);
         set(&mut block.other, OTHER_BIT);
     }
+    block.letter = block.upper | block.lower;
     block
 }
 
@@ -203,6 +206,7 @@ mod x86 {
                     block.slash |= mask!($eq(x, byte!(b'/')));
                     block.other |= mask!(x);
                 }
+                block.letter = block.upper | block.lower;
                 block
             }
 

@@ -65,12 +65,7 @@ macro_rules! masks {
 }
 
 impl View<'_> {
-    masks!(upper, lower, digit, space, newline, slash, other);
-
-    #[inline(always)]
-    fn letter(&self) -> u64 {
-        self.upper() | self.lower()
-    }
+    masks!(upper, lower, letter, digit, space, newline, slash, other);
 
     /// `[^\s\p{L}\p{N}]` among ASCII bytes.
     #[inline(always)]
