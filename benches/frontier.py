@@ -4,6 +4,9 @@ tiktoken, with every encoder's ids checked before anything is ranked.
     python benches/frontier.py            # writes benches/results/frontier.{json,md}
     python benches/frontier.py --quick    # smaller texts, fewer cells: a smoke test
 
+The host's load moves single figures by a third, so each cell is measured `--rounds`
+times (default 2), the libraries' turns alternating, and each library's best round counts.
+
 Each cell (vocabulary × text × library) runs in a fresh process pinned to one core
 (`--core`, default 1), so that load time, memory and the first call are its own:
 - load: seconds to build the tokenizer from its file, and the resident memory it adds
@@ -296,7 +299,8 @@ def markdown(cells: list[dict], meta: dict) -> str:
         f"Machine: {meta['machine']['cpu']}, {meta['machine']['cores']} cores; every cell in its own process "
         f"pinned to core {meta['core']}. Python {meta['machine']['python']}. "
         f"Versions: {', '.join(f'{k} {v}' for k, v in meta['versions'].items() if v)}. "
-        f"Load average {meta['load_average_before']:.1f} before the run, {meta['load_average_after']:.1f} after.",
+        f"Load average {meta['load_average_before']:.1f} before the run, {meta['load_average_after']:.1f} after. "
+        f"Each cell measured in {meta.get('rounds', 1)} rounds, the libraries alternating; each figure is its best round.",
         "",
         "Warm MB/s of UTF-8 input (best of five rounds of repeated calls). tokkit's figure is "
         "`encode_to_numpy` (an array, like gigatoken's `encode`); its list figure is in the stage table. "
@@ -367,6 +371,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="smaller texts and fewer cells, for a smoke test")
     parser.add_argument("--core", type=int, default=1, help="the core every cell is pinned to")
+    parser.add_argument("--rounds", type=int, default=2,
+                        help="how many times each cell is measured, libraries alternating; the best round counts")
     parser.add_argument("--worker", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.worker:
@@ -378,18 +384,35 @@ def main() -> None:
             "load_average_before": os.getloadavg()[0]}
     vocabularies = ["cl100k", "llama3 tokenizer.json"] if args.quick else list(VOCABULARIES)
     texts = ["English", "code", "CJK"] if args.quick else TEXTS
+    meta["rounds"] = args.rounds
     cells = []
     for vocabulary in vocabularies:
         for text in texts:
+            kept: dict[str, dict] = {}
+            for round_ in range(args.rounds):
+                # Every library gets the same number of chances, in alternating order, so a
+                # slow spell on the host does not fall on one library's turns only.
+                for lib in LIBRARIES if round_ % 2 == 0 else LIBRARIES[::-1]:
+                    spec = {"vocabulary": vocabulary, "text": text, "lib": lib, "core": args.core,
+                            "quick": args.quick}
+                    result = measure(__file__, spec)
+                    if result.get("skipped", "").startswith("reads no"):
+                        continue
+                    shown = (f"{result['mb_per_s']:8.1f} MB/s  cold {result['cold_mb_per_s']:7.1f}  "
+                             f"{result['ids_hash']}" if "mb_per_s" in result else result)
+                    print(f"{vocabulary:22} {text:10} {lib:14} {shown}", flush=True)
+                    before = kept.get(lib)
+                    if before is None or "mb_per_s" not in before:
+                        kept[lib] = result
+                    elif "mb_per_s" in result:
+                        if result["ids_hash"] != before["ids_hash"]:
+                            raise SystemExit(f"{lib} gave different ids for {vocabulary} {text} in two rounds")
+                        best = max(before, result, key=lambda r: r["mb_per_s"])
+                        kept[lib] = {**best, "cold_mb_per_s": max(before["cold_mb_per_s"], result["cold_mb_per_s"])}
             for lib in LIBRARIES:
-                spec = {"vocabulary": vocabulary, "text": text, "lib": lib, "core": args.core, "quick": args.quick}
-                result = measure(__file__, spec)
-                if result.get("skipped", "").startswith("reads no"):
-                    continue
-                cells.append({**spec, "result": result})
-                shown = (f"{result['mb_per_s']:8.1f} MB/s  cold {result['cold_mb_per_s']:7.1f}  {result['ids_hash']}"
-                         if "mb_per_s" in result else result)
-                print(f"{vocabulary:22} {text:10} {lib:14} {shown}", flush=True)
+                if lib in kept:
+                    cells.append({"vocabulary": vocabulary, "text": text, "lib": lib, "core": args.core,
+                                  "quick": args.quick, "result": kept[lib]})
     meta["batch"] = []
     for vocabulary in BATCH_VOCABULARIES[:1] if args.quick else BATCH_VOCABULARIES:
         for lib in BATCH_LIBRARIES:

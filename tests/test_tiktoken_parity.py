@@ -85,7 +85,16 @@ TRICKY = list("aAsStTdDmMlLvVeErRſ'’ \t\n\r\x0b\x0c\u00a0\u2009\u3000\u0085/!
 ]
 LOOKALIKES = ["<|endoftext|>", "<|endoftext", "<|fim_prefix|>", "<|begin_of_text|>", "<|eot_id|>", "<|", "|>"]
 
+# Prose- and code-like ASCII with runs of every class, some longer than the 64 bytes the
+# splitters' class masks see at once, now and then broken by a character they cannot see.
+ASCII_RUNS = ["the", " cat", "'s", "'LL", " 'd", "Hello", "HTTPServer", "x1", "2024", "1234567", "  ", "   ",
+              "\n", "\r\n", "\n\n  ", "\t", " \t ", "...", " !!", "//", "/*", "#", "(", "){", "\x0b", "\x1f",
+              "a" * 70, " " * 70, "9" * 70, "-" * 70, "\n" * 70, "Ab" * 40]
+mostly_ascii = st.lists(st.one_of(st.sampled_from(ASCII_RUNS), st.sampled_from(ASCII_RUNS), st.sampled_from(TRICKY)),
+                        min_size=1, max_size=120).map("".join)
+
 any_text = st.one_of(
+    mostly_ascii,
     st.text(),
     st.text(alphabet=st.sampled_from(TRICKY), max_size=60),
     st.lists(st.one_of(st.sampled_from(TRICKY + LOOKALIKES), st.text(max_size=4)), max_size=30).map("".join),
