@@ -57,6 +57,8 @@ def assert_same_encodings(name: str, texts: list[str], **options) -> None:
     for text, e in zip(texts, expected):
         ids, offsets = tok.encode_with_offsets(text, **options)
         assert ids == e.ids, (name, text[:200])
+        # Ids alone take another path (a byte-level splitter's pieces straight to the model).
+        assert tok.encode(text, **options) == e.ids, (name, text[:200])
         assert tok.tokens(text, **options) == e.tokens, (name, text[:200])
         assert offsets == e.offsets, (name, text[:200])
 
@@ -84,7 +86,9 @@ def _added_tokens(name: str) -> list[str]:
 # Text built from pieces that stress each stage: added tokens, whitespace runs, controls,
 # combining marks, CJK, emoji, digits, bytes some vocabularies lack.
 TRICKY = [" ", "  ", "\n", "\r\n", "\t", " \n ", "\u3000", "\xa0", "é", "e\u0301", "中文", "😀", "👍🏽", "\x0b", "\x00",
-          "\ufffd", "İ", "ß", "ﬁ", "①", "²", "¼", "123456", "'s", "'LL", "▁", "Ġ", "##", "<0x41>", "ǅ", "\u200d"]
+          "\ufffd", "İ", "ß", "ﬁ", "①", "²", "¼", "123456", "'s", "'LL", "▁", "Ġ", "##", "<0x41>", "ǅ", "\u200d",
+          # Prose and code, with runs longer than the 64 bytes the splitters' masks see at once.
+          " the cat's", "HTTPServer", "x = f(1)\n", "    return", " //", "a" * 70, " " * 70, "-" * 70, "\n" * 70]
 
 
 @pytest.mark.parametrize("name", HF_FILES)
@@ -97,6 +101,7 @@ def test_generated_text_encodes_as_in_hf(name):
     def check(text):
         e = reference.encode(text)
         assert tok.encode_with_offsets(text) == (e.ids, e.offsets)
+        assert tok.encode(text) == e.ids
         assert tok.tokens(text) == e.tokens
 
     check()

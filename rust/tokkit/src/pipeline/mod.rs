@@ -44,7 +44,7 @@ use model::{Model, ModelScratch};
 use normalized::{original_span, CharOffsets, Normalized};
 use normalizers::Normalizer;
 use post_processors::PostProcessor;
-use pre_tokenizers::{PreToken, PreTokenizer};
+use pre_tokenizers::{PreToken, PreTokenizer, Text};
 use rayon::prelude::*;
 use std::borrow::Cow;
 
@@ -251,6 +251,9 @@ impl Pipeline {
         let mut chars = matches!(detail, Detail::Offsets | Detail::Everything).then(|| CharOffsets::new(text));
         let mut out = Encoding::default();
         let mut spans = Vec::new();
+        // Ids alone, through a byte-level pre-tokenizer that is one builtin splitter: its
+        // pieces go straight to the model, with no stage between.
+        let direct = if detailed { None } else { self.pre_tokenizer.as_ref().and_then(PreTokenizer::byte_pieces) };
         for (found, start, end) in choice.find(text, false) {
             if let Found::Token(index) = found {
                 let offsets = convert(&mut chars, (start, end));
@@ -294,6 +297,17 @@ impl Pipeline {
                     }
                     Ok(())
                 };
+                if let Some(splitter) = direct {
+                    let bytes = &normalized.text().as_bytes()[a..b];
+                    let mut outcome = Ok(());
+                    splitter.for_each_piece(&normalized.text()[a..b], |s, e| {
+                        if outcome.is_ok() {
+                            outcome = self.model.tokenize(Text::Bytes(&bytes[s..e]), scratch, &mut out.ids, None);
+                        }
+                    })?;
+                    outcome?;
+                    continue;
+                }
                 let piece = whole.sub(a, b);
                 match &self.pre_tokenizer {
                     Some(pre) => pre.pre_tokenize(piece, &mut to_model)?,

@@ -222,6 +222,31 @@ impl PreTokenizer {
     }
 }
 
+impl PreTokenizer {
+    /// The splitter whose pieces, taken as bytes, are exactly what this pre-tokenizer hands
+    /// the model, when it is the byte-level shape of GPT-2-style and llama3-style files:
+    /// ByteLevel with its GPT-2 regex, or a Split on a builtin pattern (isolated, not
+    /// inverted) followed by ByteLevel without a regex, neither adding a prefix space. A
+    /// builtin splitter's pieces cover the text, so the Split has no gaps to hand on; and
+    /// ByteLevel without a regex passes each piece on whole, as bytes. Encoding without
+    /// offsets then feeds the splitter's pieces to the model directly (see
+    /// `Pipeline::encode_sequence`); the staged path gives the same pieces.
+    pub fn byte_pieces(&self) -> Option<&Regex> {
+        match self {
+            PreTokenizer::ByteLevel { add_prefix_space: false, use_regex: true, .. } => Some(gpt2()),
+            PreTokenizer::Sequence(stages) => match stages.as_slice() {
+                [PreTokenizer::Split { pattern: Pattern::Regex { regex, .. }, behavior: Behavior::Isolated, invert: false }, PreTokenizer::ByteLevel { add_prefix_space: false, use_regex: false, .. }]
+                    if matches!(**regex, Regex::Builtin(_)) =>
+                {
+                    Some(regex)
+                }
+                _ => None,
+            },
+            _ => None,
+        }
+    }
+}
+
 /// Runs the stages one after another on `piece`.
 pub fn run(stages: &[PreTokenizer], piece: PreToken<'_>, emit: &mut Emit<'_>) -> Result<()> {
     match stages.split_first() {
