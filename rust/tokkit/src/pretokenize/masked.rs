@@ -183,10 +183,25 @@ fn cl100k_like(t: &Scanner, i: usize, v: &View) -> Option<u32> {
     if !v.known(1) {
         return None;
     }
-    let newline = bit(v.newline(), 0);
-    if bit(letter, 1) && !bit(v.digit(), 0) && !newline {
+    if prefixed_letters(v) {
         return known_run(v, letter, 1);
     }
+    digits_symbols_or_space(c, v, v.newline())
+}
+
+/// True when the byte at 0 is `[^\r\n\p{L}\p{N}]` and a letter follows it (the byte at 1
+/// known), so the two start a letter piece together.
+#[inline(always)]
+fn prefixed_letters(v: &View) -> bool {
+    bit(v.letter(), 1) && !bit(v.letter() | v.digit() | v.newline(), 0)
+}
+
+/// The alternatives cl100k, llama3 and o200k share after their letter ones, at a byte
+/// that starts no letter piece (the byte after it known):
+/// `\p{N}{1,3}| ?[^\s\p{L}\p{N}]+TAIL*|` then whitespace, where TAIL is the bytes of
+/// `symbol_tail` (`[\r\n]`, or o200k's `[\r\n/]`).
+#[inline(always)]
+fn digits_symbols_or_space(c: u8, v: &View, symbol_tail: u64) -> Option<u32> {
     if bit(v.digit(), 0) {
         let end = run_end(v.digit(), 0);
         return if end >= 3 { Some(3) } else { v.known(end).then_some(end) };
@@ -195,7 +210,7 @@ fn cl100k_like(t: &Scanner, i: usize, v: &View) -> Option<u32> {
     let from = u32::from(c == b' ' && bit(symbol, 1));
     if bit(symbol, from) {
         let end = known_run(v, symbol, from)?;
-        let end = run_end(v.newline(), end);
+        let end = run_end(symbol_tail, end);
         return (end < 64).then_some(end);
     }
     whitespace(v, Whitespace::ToLastNewline)
@@ -214,7 +229,7 @@ fn o200k(t: &Scanner, i: usize, v: &View) -> Option<u32> {
         if !v.known(1) {
             return None;
         }
-        (bit(letter, 1) && !bit(v.digit(), 0) && !bit(v.newline(), 0)).then_some(1)
+        prefixed_letters(v).then_some(1)
     };
     if let Some(from) = from {
         let capitals_end = known_run(v, v.upper(), from)?;
@@ -222,18 +237,7 @@ fn o200k(t: &Scanner, i: usize, v: &View) -> Option<u32> {
         let end = i + end as usize;
         return Some((t.contraction(end, true).unwrap_or(end) - i) as u32);
     }
-    if bit(v.digit(), 0) {
-        let end = run_end(v.digit(), 0);
-        return if end >= 3 { Some(3) } else { v.known(end).then_some(end) };
-    }
-    let symbol = v.symbol();
-    let from = u32::from(c == b' ' && bit(symbol, 1));
-    if bit(symbol, from) {
-        let end = known_run(v, symbol, from)?;
-        let end = run_end(v.newline() | v.slash(), end);
-        return (end < 64).then_some(end);
-    }
-    whitespace(v, Whitespace::ToLastNewline)
+    digits_symbols_or_space(c, v, v.newline() | v.slash())
 }
 
 /// Calls `emit(start, end)` for each piece of the text, the masks deciding where they
