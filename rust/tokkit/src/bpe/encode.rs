@@ -60,6 +60,12 @@ pub trait MergeRule {
     /// without merging (tiktoken does; a merge list does only if asked).
     fn whole(&self, piece: &[u8]) -> Option<u32>;
 
+    /// `whole(&text[start..end])`; a rule may find it faster knowing the text around.
+    #[inline(always)]
+    fn whole_in(&self, text: &[u8], start: usize, end: usize) -> Option<u32> {
+        self.whole(&text[start..end])
+    }
+
     /// One past the largest priority.
     fn priority_bound(&self) -> usize;
 
@@ -96,10 +102,24 @@ impl PieceEncoder {
     /// Appends the ids of `piece` to `out`.
     #[inline]
     pub fn encode<R: MergeRule>(&mut self, rule: &R, piece: &[u8], out: &mut Vec<u32>) {
-        if let Some(id) = rule.whole(piece) {
-            out.push(id);
-            return;
+        match rule.whole(piece) {
+            Some(id) => out.push(id),
+            None => self.merge(rule, piece, out),
         }
+    }
+
+    /// Appends the ids of the piece `text[start..end]` to `out`.
+    #[inline(always)]
+    pub fn encode_in<R: MergeRule>(&mut self, rule: &R, text: &[u8], start: usize, end: usize, out: &mut Vec<u32>) {
+        match rule.whole_in(text, start, end) {
+            Some(id) => out.push(id),
+            None => self.merge(rule, &text[start..end], out),
+        }
+    }
+
+    /// Appends the ids of a piece that is not taken whole.
+    #[inline(never)]
+    fn merge<R: MergeRule>(&mut self, rule: &R, piece: &[u8], out: &mut Vec<u32>) {
         match piece.len() {
             0 => return,
             1 if R::BYTE_PARTS => {

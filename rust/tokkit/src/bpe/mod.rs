@@ -4,6 +4,7 @@ mod backtrack;
 pub mod encode;
 pub mod merge_list;
 mod queue;
+pub mod token_table;
 pub mod tokenizer;
 pub mod train;
 pub mod train_parity;

@@ -126,6 +126,16 @@ impl ByteLevelBpe {
         encoder: &mut PieceEncoder,
     ) -> Result<()> {
         let bytes = text.as_bytes();
+        let batched = self.pre_tokenizer.for_each_batch(text, |mut start, ends| {
+            out.reserve(ends.len());
+            for &end in ends {
+                encoder.encode_in(rule, bytes, start, end, out);
+                start = end;
+            }
+        });
+        if batched {
+            return Ok(());
+        }
         // A regex need not match every character; text between its matches would be lost.
         let (mut covered, mut gap) = (0, None);
         self.pre_tokenizer.for_each_piece(text, |start, end| {
@@ -133,7 +143,7 @@ impl ByteLevelBpe {
                 gap = Some(covered);
             }
             covered = end;
-            encoder.encode(rule, &bytes[start..end], out)
+            encoder.encode_in(rule, bytes, start, end, out)
         })?;
         match gap.or((covered != text.len()).then_some(covered)) {
             None => Ok(()),

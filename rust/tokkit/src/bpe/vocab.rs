@@ -1,6 +1,7 @@
 //! The rank table of a byte-level BPE: token bytes → rank (= id), and back.
 
 use super::backtrack::Backtracker;
+use super::token_table::{self, TokenTable, MAX_PACKED, NOT_FOUND};
 use crate::error::{Error, Result};
 use rustc_hash::FxHashMap;
 use std::sync::{Arc, OnceLock};
@@ -8,34 +9,11 @@ use std::sync::{Arc, OnceLock};
 pub type Rank = u32;
 
 /// Lookups by length. Nearly all lookups are short (the merge asks about pairs of parts,
-/// and tokens rarely exceed 16 bytes), so short keys never touch a boxed slice:
+/// and tokens rarely exceed 15 bytes), so short keys never touch a boxed slice:
 /// - 2 bytes: a direct table indexed by the two bytes (256 KB, no hashing);
-/// - 3 to 8 bytes: a u64 read from the bytes, one hash table per length;
-/// - 9 to 16 bytes: a u128 likewise;
+/// - 1 to 15 bytes: the token table (`token_table.rs`), which is also where a whole piece
+///   is looked up, whatever its length;
 /// - longer: the bytes themselves, skipped when longer than the longest token.
-///
-/// Within one length the keys are injective: the first and last 4 (or 8) bytes,
-/// overlapping when the token is shorter than 8 (or 16).
-#[inline(always)]
-fn key64(bytes: &[u8]) -> u64 {
-    let n = bytes.len();
-    debug_assert!((3..=8).contains(&n));
-    if n >= 4 {
-        let u32_at = |i: usize| u32::from_le_bytes(bytes[i..i + 4].try_into().unwrap()) as u64;
-        u32_at(0) | (u32_at(n - 4) << 32)
-    } else {
-        bytes[0] as u64 | (bytes[1] as u64) << 8 | (bytes[2] as u64) << 16
-    }
-}
-
-#[inline(always)]
-fn key128(bytes: &[u8]) -> u128 {
-    let n = bytes.len();
-    debug_assert!((9..=16).contains(&n));
-    let u64_at = |i: usize| u64::from_le_bytes(bytes[i..i + 8].try_into().unwrap()) as u128;
-    u64_at(0) | (u64_at(n - 8) << 64)
-}
-
 const NO_RANK: Rank = Rank::MAX;
 
 /// Mergeable ranks: every token's bytes and its rank. Ranks double as token ids.
@@ -44,10 +22,8 @@ pub struct Ranks {
     byte_ranks: [Rank; 256],
     /// `two[(a << 8) | b]`: the rank of the token `[a, b]`, NO_RANK if none.
     two: Box<[Rank]>,
-    /// `short[n - 3]`: tokens of n = 3..=8 bytes by `key64`.
-    short: Vec<FxHashMap<u64, Rank>>,
-    /// `medium[n - 9]`: tokens of n = 9..=16 bytes by `key128`.
-    medium: Vec<FxHashMap<u128, Rank>>,
+    /// Tokens of 1 to `MAX_PACKED` bytes; None if an id is too large for it.
+    table: Option<TokenTable>,
     by_bytes: FxHashMap<Box<[u8]>, Rank>,
     max_len: usize,
     by_rank: Vec<Option<Box<[u8]>>>,
@@ -111,23 +87,18 @@ impl Ranks {
             }
         }
         let mut two = vec![NO_RANK; 1 << 16].into_boxed_slice();
-        let mut short = vec![FxHashMap::default(); 6];
-        let mut medium = vec![FxHashMap::default(); 8];
         for (bytes, &rank) in &by_bytes {
-            match bytes.len() {
-                2 => two[(bytes[0] as usize) << 8 | bytes[1] as usize] = rank,
-                3..=8 => {
-                    short[bytes.len() - 3].insert(key64(bytes), rank);
-                }
-                9..=16 => {
-                    medium[bytes.len() - 9].insert(key128(bytes), rank);
-                }
-                _ => {}
+            if let [a, b] = bytes[..] {
+                two[(a as usize) << 8 | b as usize] = rank;
             }
         }
+        // Tokens go in by rank, the commonest first.
+        let in_rank_order = by_rank.iter().enumerate().filter_map(|(rank, t)| Some((t.as_deref()?, rank as Rank)));
+        let fits = in_rank_order.clone().all(|(bytes, rank)| bytes.len() > MAX_PACKED || rank <= token_table::MAX_ID);
+        let table = fits.then(|| TokenTable::new(in_rank_order));
         let max_len = by_bytes.keys().map(|b| b.len()).max().unwrap_or(0);
         let backtracker = Arc::default();
-        Ok((Ranks { byte_ranks, two, short, medium, by_bytes, max_len, by_rank, backtracker }, missing))
+        Ok((Ranks { byte_ranks, two, table, by_bytes, max_len, by_rank, backtracker }, missing))
     }
 
     #[inline(always)]
@@ -142,11 +113,26 @@ impl Ranks {
                 let rank = self.two[(bytes[0] as usize) << 8 | bytes[1] as usize];
                 (rank != NO_RANK).then_some(rank)
             }
-            n @ 3..=8 => self.short[n - 3].get(&key64(bytes)).copied(),
-            n @ 9..=16 => self.medium[n - 9].get(&key128(bytes)).copied(),
+            3..=MAX_PACKED if self.table.is_some() => self.from_table(token_table::pack_slice(bytes)),
             n if n > self.max_len => None,
             _ => self.by_bytes.get(bytes).copied(),
         }
+    }
+
+    /// The rank of the token `text[start..end]`, if it is one; as `get`, but faster on a
+    /// slice of a longer text.
+    #[inline(always)]
+    pub fn get_in(&self, text: &[u8], start: usize, end: usize) -> Option<Rank> {
+        match token_table::pack_in(text, start, end) {
+            Some(key) if self.table.is_some() => self.from_table(key),
+            _ => self.get(&text[start..end]),
+        }
+    }
+
+    #[inline(always)]
+    fn from_table(&self, key: token_table::Key) -> Option<Rank> {
+        let rank = self.table.as_ref()?.get(key);
+        (rank != NOT_FOUND).then_some(rank)
     }
 
     /// The rank of the token made of the two bytes, or Rank::MAX if there is none.
@@ -227,6 +213,11 @@ impl crate::bpe::encode::MergeRule for Ranks {
     #[inline(always)]
     fn whole(&self, piece: &[u8]) -> Option<u32> {
         self.get(piece)
+    }
+
+    #[inline(always)]
+    fn whole_in(&self, text: &[u8], start: usize, end: usize) -> Option<u32> {
+        self.get_in(text, start, end)
     }
 
     fn priority_bound(&self) -> usize {

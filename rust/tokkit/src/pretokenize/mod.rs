@@ -25,6 +25,9 @@ pub const O200K_PATTERN: &str = concat!(
 );
 pub const LLAMA3_PATTERN: &str = r"(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}{1,3}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+";
 
+/// How many pieces `Splitter::for_each_batch` hands over at a time.
+pub const BATCH: usize = 256;
+
 /// The patterns with a hand-written splitter.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Builtin {
@@ -162,6 +165,31 @@ impl Splitter {
                 Ok(())
             }
         }
+    }
+
+    /// Calls `batch(start, ends)` for runs of up to `BATCH` consecutive pieces that cover
+    /// the text: the first piece starts at `start`, and each ends where the next begins.
+    /// Finding pieces and encoding them then run as two tight loops, each keeping its own
+    /// state in registers. Returns false, calling nothing, for a regex: its matches need
+    /// not cover the text.
+    #[inline]
+    pub fn for_each_batch(&self, text: &str, mut batch: impl FnMut(usize, &[usize])) -> bool {
+        let Splitter::Builtin(builtin) = self else { return false };
+        let mut ends = [0usize; BATCH];
+        let (mut first, mut n) = (0, 0);
+        masked::for_each_piece(*builtin, ascii_masks::Kernel::best(), text, |_, end| {
+            ends[n] = end;
+            n += 1;
+            if n == BATCH {
+                batch(first, &ends);
+                first = end;
+                n = 0;
+            }
+        });
+        if n > 0 {
+            batch(first, &ends[..n]);
+        }
+        true
     }
 
     /// The pieces of a builtin pattern found one character at a time, without the masks
