@@ -66,6 +66,17 @@ pub trait MergeRule {
         self.whole(&text[start..end])
     }
 
+    /// `whole_in` for consecutive pieces, the first starting at `start` and each ending at
+    /// the next of `ends`, into `ids` (ABSENT where a piece is not taken whole). A rule may
+    /// look them up faster together than one at a time.
+    #[inline(always)]
+    fn whole_batch(&self, text: &[u8], mut start: usize, ends: &[usize], ids: &mut [u32]) {
+        for (&end, id) in ends.iter().zip(ids) {
+            *id = self.whole_in(text, start, end).unwrap_or(ABSENT);
+            start = end;
+        }
+    }
+
     /// One past the largest priority.
     fn priority_bound(&self) -> usize;
 
@@ -114,6 +125,24 @@ impl PieceEncoder {
         match rule.whole_in(text, start, end) {
             Some(id) => out.push(id),
             None => self.merge(rule, &text[start..end], out),
+        }
+    }
+
+    /// Appends the ids of consecutive pieces of `text`, the first starting at `start` and
+    /// each ending at the next of `ends` (at most `pretokenize::BATCH` of them).
+    #[inline(always)]
+    pub fn encode_batch<R: MergeRule>(&mut self, rule: &R, text: &[u8], mut start: usize, ends: &[usize], out: &mut Vec<u32>) {
+        let mut ids = [ABSENT; crate::pretokenize::BATCH];
+        let ids = &mut ids[..ends.len()];
+        rule.whole_batch(text, start, ends, ids);
+        out.reserve(ends.len());
+        for (&end, &id) in ends.iter().zip(ids.iter()) {
+            if id != ABSENT {
+                out.push(id);
+            } else {
+                self.merge(rule, &text[start..end], out);
+            }
+            start = end;
         }
     }
 

@@ -29,7 +29,7 @@ pub const MAX_ID: u32 = (1 << 24) - 1;
 const KEY_HIGH: u64 = (1 << 40) - 1;
 
 /// A token's bytes and length as the table keys them.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
 pub struct Key {
     low: u64,
     high: u64,
@@ -170,8 +170,14 @@ impl TokenTable {
     /// The id of the token with this key, or `NOT_FOUND`.
     #[inline(always)]
     pub fn get(&self, key: Key) -> u32 {
+        self.get_from(key, self.home(key))
+    }
+
+    /// `get`, the search beginning at `home` (which `home_of` gave for this key).
+    #[inline(always)]
+    pub fn get_from(&self, key: Key, home: usize) -> u32 {
         let mask = self.slots.len() - 1;
-        let mut at = self.home(key);
+        let mut at = home;
         loop {
             let slot = self.slots[at & mask];
             if slot.low == key.low && slot.high & KEY_HIGH == key.high {
@@ -182,6 +188,20 @@ impl TokenTable {
             }
             at += 1;
         }
+    }
+
+    /// Where the search for `key` begins; `prefetch` and `get_from` take it, so that a
+    /// batch hashes each key once.
+    #[inline(always)]
+    pub fn home_of(&self, key: Key) -> usize {
+        self.home(key)
+    }
+
+    /// Asks for the cache line of the slot at `home`, so that a `get_from` soon after
+    /// finds it there.
+    #[inline(always)]
+    pub fn prefetch(&self, home: usize) {
+        crate::prefetch::prefetch(&self.slots[home & (self.slots.len() - 1)]);
     }
 
     /// How many tokens the table holds.

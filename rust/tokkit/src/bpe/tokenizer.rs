@@ -126,12 +126,8 @@ impl ByteLevelBpe {
         encoder: &mut PieceEncoder,
     ) -> Result<()> {
         let bytes = text.as_bytes();
-        let batched = self.pre_tokenizer.for_each_batch(text, |mut start, ends| {
-            out.reserve(ends.len());
-            for &end in ends {
-                encoder.encode_in(rule, bytes, start, end, out);
-                start = end;
-            }
+        let batched = self.pre_tokenizer.for_each_batch(text, |start, ends| {
+            encoder.encode_batch(rule, bytes, start, ends, out);
         });
         if batched {
             return Ok(());

@@ -16,6 +16,9 @@ pub type Rank = u32;
 /// - longer: the bytes themselves, skipped when longer than the longest token.
 const NO_RANK: Rank = Rank::MAX;
 
+// A token table miss is what `MergeRule::whole_batch` reports for a piece not taken whole.
+const _: () = assert!(NOT_FOUND == crate::bpe::encode::ABSENT);
+
 /// Mergeable ranks: every token's bytes and its rank. Ranks double as token ids.
 #[derive(Clone, Debug)]
 pub struct Ranks {
@@ -218,6 +221,53 @@ impl crate::bpe::encode::MergeRule for Ranks {
     #[inline(always)]
     fn whole_in(&self, text: &[u8], start: usize, end: usize) -> Option<u32> {
         self.get_in(text, start, end)
+    }
+
+    /// Each piece's home slot is asked for `AHEAD` pieces before it is read, so that
+    /// lookups wait on memory together rather than one after another.
+    #[inline(always)]
+    fn whole_batch(&self, text: &[u8], start: usize, ends: &[usize], ids: &mut [u32]) {
+        const AHEAD: usize = 16;
+        let Some(table) = &self.table else {
+            let mut start = start;
+            for (&end, id) in ends.iter().zip(ids) {
+                *id = self.get(&text[start..end]).unwrap_or(Rank::MAX);
+                start = end;
+            }
+            return;
+        };
+        // The key and home slot of the piece ending at ends[k] (a default key for a piece
+        // too long for the table), AHEAD pieces ahead, in a ring.
+        let mut ring = [(token_table::Key::default(), 0usize); AHEAD];
+        let mut ahead_from = start;
+        let mut look_ahead = |end: usize| {
+            let entry = match token_table::pack_in(text, ahead_from, end) {
+                Some(key) => {
+                    let home = table.home_of(key);
+                    table.prefetch(home);
+                    (key, home)
+                }
+                None => (token_table::Key::default(), 0),
+            };
+            ahead_from = end;
+            entry
+        };
+        for (k, &end) in ends.iter().take(AHEAD).enumerate() {
+            ring[k] = look_ahead(end);
+        }
+        let mut from = start;
+        for (k, (&end, id)) in ends.iter().zip(ids).enumerate() {
+            let (key, home) = ring[k % AHEAD];
+            *id = if key != token_table::Key::default() {
+                table.get_from(key, home)
+            } else {
+                self.get(&text[from..end]).unwrap_or(Rank::MAX)
+            };
+            from = end;
+            if let Some(&ahead) = ends.get(k + AHEAD) {
+                ring[k % AHEAD] = look_ahead(ahead);
+            }
+        }
     }
 
     fn priority_bound(&self) -> usize {

@@ -29,6 +29,8 @@ pub struct Block {
     pub space: u64,
     /// `\r` and `\n`
     pub newline: u64,
+    /// ` ` (the optional space before a symbol run)
+    pub blank: u64,
     /// `/` (o200k's symbol pieces end with `[\r\n/]*`)
     pub slash: u64,
     /// Not ASCII (a byte of a multi-byte character), or past the end of the text: the
@@ -116,6 +118,7 @@ const SPACE_BIT: u8 = 1 << 3;
 const NEWLINE_BIT: u8 = 1 << 4;
 const SLASH_BIT: u8 = 1 << 5;
 const OTHER_BIT: u8 = 1 << 6;
+const BLANK_BIT: u8 = 1 << 7;
 
 /// Each byte's classes, from the Unicode class table (the regex engine's data).
 fn byte_classes() -> &'static [u8; 256] {
@@ -133,6 +136,7 @@ fn byte_classes() -> &'static [u8; 256] {
                 (class & SPACE != 0, SPACE_BIT),
                 (b == b'\r' || b == b'\n', NEWLINE_BIT),
                 (b == b'/', SLASH_BIT),
+                (b == b' ', BLANK_BIT),
             ] {
                 if has {
                     bits |= bit;
@@ -157,6 +161,7 @@ fn scalar(bytes: &[u8]) -> Block {
         set(&mut block.space, SPACE_BIT);
         set(&mut block.newline, NEWLINE_BIT);
         set(&mut block.slash, SLASH_BIT);
+        set(&mut block.blank, BLANK_BIT);
         set(&mut block.other, OTHER_BIT);
     }
     block.letter = block.upper | block.lower;
@@ -201,7 +206,9 @@ mod x86 {
                     block.upper |= mask!(within!(b'A', b'Z'));
                     block.lower |= mask!(within!(b'a', b'z'));
                     block.digit |= mask!(within!(b'0', b'9'));
-                    block.space |= mask!($or(within!(b'\t', b'\r'), $eq(x, byte!(b' '))));
+                    let blank = $eq(x, byte!(b' '));
+                    block.space |= mask!($or(within!(b'\t', b'\r'), blank));
+                    block.blank |= mask!(blank);
                     block.newline |= mask!($or($eq(x, byte!(b'\r')), $eq(x, byte!(b'\n'))));
                     block.slash |= mask!($eq(x, byte!(b'/')));
                     block.other |= mask!(x);
@@ -240,6 +247,7 @@ mod tests {
         assert_eq!(table[b'\n' as usize], SPACE_BIT | NEWLINE_BIT);
         assert_eq!(table[0x0B], SPACE_BIT);
         assert_eq!(table[b'/' as usize], SLASH_BIT);
+        assert_eq!(table[b' ' as usize], SPACE_BIT | BLANK_BIT);
         // Unit and record separators are not White_Space, so not `\s`.
         assert_eq!(table[0x1F], 0);
         assert_eq!(table[0xC3], OTHER_BIT);

@@ -11,6 +11,7 @@
 //! over the text, and a piece costs a few shifts and a bit scan or two.
 
 use super::ascii_masks::{Block, Kernel, BLOCK};
+use super::block_starts::{self, Carry};
 use super::fast::Scanner;
 use super::Builtin;
 
@@ -240,18 +241,101 @@ fn o200k(t: &Scanner, i: usize, v: &View) -> Option<u32> {
     digits_symbols_or_space(c, v, v.newline() | v.slash())
 }
 
-/// Calls `emit(start, end)` for each piece of the text, the masks deciding where they
-/// can and the reference splitter elsewhere.
+/// Calls `emit(start, end)` for each piece of the text: for cl100k and llama3, from the
+/// start masks of whole blocks where they decide (`block_starts.rs`); otherwise, and
+/// elsewhere, a piece at a time, the masks deciding where they can and the reference
+/// splitter where they cannot.
 #[inline(always)]
-pub(super) fn for_each_piece(builtin: Builtin, kernel: Kernel, text: &str, mut emit: impl FnMut(usize, usize)) {
-    let scanner = Scanner::new(text);
-    let bytes = text.as_bytes();
-    let mut chunk = Chunk::new(kernel);
+pub(super) fn for_each_piece(builtin: Builtin, kernel: Kernel, text: &str, emit: impl FnMut(usize, usize)) {
+    match builtin {
+        Builtin::Cl100k | Builtin::Llama3 => by_blocks(builtin, kernel, text, emit),
+        Builtin::Gpt2 | Builtin::O200k => piece_by_piece(builtin, kernel, text, emit),
+    }
+}
+
+/// Every piece found one at a time.
+#[inline(always)]
+pub(super) fn piece_by_piece(builtin: Builtin, kernel: Kernel, text: &str, mut emit: impl FnMut(usize, usize)) {
+    let mut finder = Finder::new(builtin, kernel, text);
     let mut start = 0;
-    while start < bytes.len() {
-        let view = chunk.view(bytes, start);
-        let end = piece_end(builtin, &scanner, start, &view).unwrap_or_else(|| builtin.piece_end(&scanner, start));
+    while start < text.len() {
+        let end = finder.end(start);
         emit(start, end);
         start = end;
     }
+}
+
+/// Finds the piece at a given start: the masks where they decide, the reference elsewhere.
+struct Finder<'t> {
+    builtin: Builtin,
+    scanner: Scanner<'t>,
+    chunk: Chunk,
+}
+
+impl<'t> Finder<'t> {
+    fn new(builtin: Builtin, kernel: Kernel, text: &'t str) -> Self {
+        Finder { builtin, scanner: Scanner::new(text), chunk: Chunk::new(kernel) }
+    }
+
+    #[inline(always)]
+    fn end(&mut self, start: usize) -> usize {
+        let view = self.chunk.view(self.scanner.bytes, start);
+        piece_end(self.builtin, &self.scanner, start, &view).unwrap_or_else(|| self.builtin.piece_end(&self.scanner, start))
+    }
+}
+
+/// cl100k's and llama3's pieces: each block's starts from its masks where they decide,
+/// and piece by piece through blocks where they do not.
+#[inline(always)]
+fn by_blocks(builtin: Builtin, kernel: Kernel, text: &str, mut emit: impl FnMut(usize, usize)) {
+    let bytes = text.as_bytes();
+    let mut finder = Finder::new(builtin, kernel, text);
+    // blocks[0] is the block before the chunk (before the text: all `other`), then the
+    // chunk's blocks, then the one after it.
+    let mut blocks = [Block::default(); CHUNK_BLOCKS + 2];
+    blocks[0].other = u64::MAX;
+    let mut carry = Carry::default();
+    let mut pos = 0;
+    let mut chunk_base = 0;
+    while chunk_base < bytes.len() {
+        kernel.classify(bytes, chunk_base, &mut blocks[1..]);
+        for k in 1..=CHUNK_BLOCKS {
+            let base = chunk_base + (k - 1) * BLOCK;
+            if base >= bytes.len() {
+                break;
+            }
+            if pos >= base + BLOCK {
+                carry = Carry::default();
+                continue;
+            }
+            match block_starts::starts(&finder.scanner, base, pos, &blocks[k - 1], &blocks[k], &blocks[k + 1], &mut carry) {
+                Some(starts) => {
+                    // Only starts after `pos` are new.
+                    let mut starts = match pos.checked_sub(base) {
+                        Some(k) => starts & !(2u64 << k).wrapping_sub(1),
+                        None => starts,
+                    };
+                    while starts != 0 {
+                        let at = base + starts.trailing_zeros() as usize;
+                        emit(pos, at);
+                        pos = at;
+                        starts &= starts - 1;
+                    }
+                }
+                None => {
+                    carry = Carry::default();
+                    while pos < base + BLOCK && pos < bytes.len() {
+                        let end = finder.end(pos);
+                        emit(pos, end);
+                        pos = end;
+                    }
+                }
+            }
+        }
+        blocks[0] = blocks[CHUNK_BLOCKS];
+        chunk_base += CHUNK_BLOCKS * BLOCK;
+    }
+    // The block holding the end of the text is never decided by its masks, so its last
+    // piece has been found one at a time.
+    debug_assert_eq!(pos, bytes.len());
 }

@@ -8,6 +8,7 @@
 //! every piece the masks cannot decide and is the reference the masks are tested against.
 
 mod ascii_masks;
+mod block_starts;
 mod classes;
 mod fast;
 mod masked;

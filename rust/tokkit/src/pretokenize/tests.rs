@@ -210,3 +210,87 @@ fn masked_splitters_handle_every_ascii_pair_and_triple() {
         }
     }
 }
+
+/// ASCII as prose and code have it, with what decides cl100k's block starts in plenty:
+/// contractions in every case, digit runs of every length, runs of blanks between line
+/// breaks, symbols before line breaks, and long runs; now and then (`rare` in 1,000) a
+/// character the masks cannot see.
+fn pure_ascii_text(rng: &mut XorShift, len: usize, rare: usize) -> String {
+    const ASCII: &[&str] = &[
+        "a", "e", "s", "t", "word", "The", " the", " of", "Q", "0", "7", "12", "345", "6789", "1234567", " ", " ", "  ",
+        "\t", "\n", "\r\n", "\n\n", "\n  \n", "  \n", " \n ", "\n    ", "\x0b", "\x0c", "\x1f", "'", "'s", "'T", "'re",
+        "'Ve", "'LL", "'d", "'M", "'x", " 's", "''s", "/", "//", ".", ".\n", ".\n\n  ", "!\r\n\t", ",", " (", "-", "_",
+        "{", "}", "\"", "#", "\x7f", "\0", " .", ".a", " x", "\tx", "\t.",
+    ];
+    const RARE: &[&str] = &["é", "ſ", "\u{a0}", "中", "٣", "’", "\u{85}", "\u{3000}"];
+    let mut text = String::new();
+    while text.len() < len {
+        let roll = rng.below(1000);
+        if roll < rare {
+            text.push_str(RARE[rng.below(RARE.len())]);
+        } else if roll < rare + 10 {
+            text.push_str(&["x", "5", " ", "+", "\n", " \n", "'s"][rng.below(7)].repeat(rng.below(150)));
+        } else {
+            text.push_str(ASCII[rng.below(ASCII.len())]);
+        }
+    }
+    text
+}
+
+#[test]
+fn block_starts_equal_the_reference_on_ascii_text() {
+    let mut rng = XorShift(crate::fuzz::seed(0x2545_F491_4F6C_DD1D));
+    for builtin in [Builtin::Cl100k, Builtin::Llama3] {
+        for case in 0..crate::fuzz::cases(300) {
+            let len = rng.below(6_000);
+            let text = pure_ascii_text(&mut rng, len, [0, 1, 5][case % 3]);
+            let want = Splitter::reference_pieces(builtin, &text);
+            for kernel in ascii_masks::Kernel::available() {
+                let got = masked_pieces(builtin, kernel, &text);
+                if got != want {
+                    let at = got.iter().zip(&want).position(|(a, b)| a != b).unwrap_or(got.len().min(want.len()));
+                    let (s, _) = want[at.min(want.len() - 1)];
+                    panic!(
+                        "{builtin:?} with {kernel:?}: piece {at} differs: {:?} vs {:?} near {:?}",
+                        got.get(at),
+                        want.get(at),
+                        &text[text.floor_char_boundary(s.saturating_sub(20))..text.floor_char_boundary(s + 60)]
+                    );
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn block_starts_equal_the_regex_on_ascii_text() {
+    let mut rng = XorShift(crate::fuzz::seed(0x9E37_79B9_7F4A_7C15));
+    for builtin in [Builtin::Cl100k, Builtin::Llama3] {
+        let regex = regex_of(builtin);
+        for case in 0..crate::fuzz::cases(1_000) {
+            let len = rng.below(700);
+            let text = pure_ascii_text(&mut rng, len, [0, 2][case % 2]);
+            assert_same_pieces(builtin, &regex, &text);
+        }
+    }
+}
+
+#[test]
+fn masks_decide_nearly_every_block_of_ascii_text() {
+    // Otherwise the tests above would only test the per-piece splitter.
+    let mut rng = XorShift(0x1234_5678);
+    let text = pure_ascii_text(&mut rng, 64 * 200, 0);
+    let scanner = super::fast::Scanner::new(&text);
+    let mut blocks = vec![ascii_masks::Block::default(); 202];
+    blocks[0].other = u64::MAX;
+    ascii_masks::Kernel::Scalar.classify(text.as_bytes(), 0, &mut blocks[1..]);
+    let mut carry = super::block_starts::Carry::default();
+    let decided = (1..=200)
+        .filter(|&k| {
+            let base = (k - 1) * 64;
+            super::block_starts::starts(&scanner, base, base, &blocks[k - 1], &blocks[k], &blocks[k + 1], &mut carry)
+                .is_some()
+        })
+        .count();
+    assert!(decided >= 190, "only {decided} of 200 blocks decided");
+}
