@@ -116,7 +116,7 @@ impl Ranks {
                 let rank = self.two[(bytes[0] as usize) << 8 | bytes[1] as usize];
                 (rank != NO_RANK).then_some(rank)
             }
-            3..=MAX_PACKED if self.table.is_some() => self.from_table(token_table::pack_slice(bytes)),
+            3..=MAX_PACKED if self.table.is_some() => self.rank_in_table(token_table::pack_slice(bytes)),
             n if n > self.max_len => None,
             _ => self.by_bytes.get(bytes).copied(),
         }
@@ -127,13 +127,13 @@ impl Ranks {
     #[inline(always)]
     pub fn get_in(&self, text: &[u8], start: usize, end: usize) -> Option<Rank> {
         match token_table::pack_in(text, start, end) {
-            Some(key) if self.table.is_some() => self.from_table(key),
+            Some(key) if self.table.is_some() => self.rank_in_table(key),
             _ => self.get(&text[start..end]),
         }
     }
 
     #[inline(always)]
-    fn from_table(&self, key: token_table::Key) -> Option<Rank> {
+    fn rank_in_table(&self, key: token_table::Key) -> Option<Rank> {
         let rank = self.table.as_ref()?.get(key);
         (rank != NOT_FOUND).then_some(rank)
     }

@@ -1,8 +1,9 @@
-//! cl100k's and llama3's pieces on ASCII text, a block of 64 bytes at a time: the bytes
-//! where pieces start, as one bitmask computed from the class masks, and then one bit scan
-//! per piece. No decision is made per piece, so there is no branch to mispredict.
+//! Pieces of ASCII text a block of 64 bytes at a time, for cl100k, llama3 and GPT-2 (r50k,
+//! p50k): the bytes where pieces start, as one bitmask computed from the class masks, and
+//! then one bit scan per piece. No decision is made per piece, so there is no branch to
+//! mispredict. (GPT-2's rules are simpler; they are given at `gpt2` below.)
 //!
-//! On ASCII, the pattern
+//! On ASCII, cl100k's and llama3's pattern
 //! `'(?i:[sdmt]|ll|ve|re)|[^\r\n\p{L}\p{N}]?+\p{L}++|\p{N}{1,3}+| ?[^\s\p{L}\p{N}]++[\r\n]*+|\s++$|\s*[\r\n]|\s+(?!\S)|\s`
 //! starts a piece at exactly these bytes (L letters, N digits, S whitespace, NL `\r\n`,
 //! T whitespace other than NL, O the rest, "symbols"):
@@ -30,6 +31,7 @@
 
 use super::ascii_masks::{Block, BLOCK};
 use super::fast::Scanner;
+use super::Builtin;
 
 /// What a block passes to the next one.
 #[derive(Clone, Copy, Default)]
@@ -40,13 +42,17 @@ pub(super) struct Carry {
     taken_newline: u64,
     /// Starts in the next block that a contraction at the end of this one put there.
     forced: u64,
+    /// Bytes of the next block that a contraction at the end of this one took (GPT-2).
+    taken: u64,
 }
 
 /// The bytes of the block at `base` where pieces start, or None if the masks do not
 /// decide them. `pos` is a known start (at or before the block, or in it): a digit run
 /// it begins continues in threes from it even when the block before was not decided.
 #[inline(always)]
+#[allow(clippy::too_many_arguments)]
 pub(super) fn starts(
+    builtin: Builtin,
     scanner: &Scanner,
     base: usize,
     pos: usize,
@@ -60,6 +66,28 @@ pub(super) fn starts(
     if cur.other != 0 || next.other & 1 != 0 || (base != 0 && prev.other >> 61 != 0) {
         return None;
     }
+    match builtin {
+        Builtin::Cl100k | Builtin::Llama3 => cl100k_like(scanner, base, pos, prev, cur, next, carry),
+        Builtin::Gpt2 => Some(gpt2(scanner, base, prev, cur, next, carry)),
+        Builtin::O200k => None,
+    }
+}
+
+/// Which builtins `starts` decides blocks for.
+pub(super) fn decides(builtin: Builtin) -> bool {
+    builtin != Builtin::O200k
+}
+
+#[inline(always)]
+fn cl100k_like(
+    scanner: &Scanner,
+    base: usize,
+    pos: usize,
+    prev: &Block,
+    cur: &Block,
+    next: &Block,
+    carry: &mut Carry,
+) -> Option<u64> {
     let before = |x: u64, px: u64| x << 1 | px >> 63;
     let before2 = |x: u64, px: u64| x << 2 | px >> 62;
     let after = |x: u64, nx: u64| x >> 1 | nx << 63;
@@ -142,6 +170,54 @@ pub(super) fn starts(
         apostrophes &= apostrophes - 1;
     }
 
-    *carry = Carry { digits, taken_newline: taken >> 63, forced };
+    *carry = Carry { digits, taken_newline: taken >> 63, forced, taken: 0 };
     Some(starts)
+}
+
+/// GPT-2's pattern (r50k, p50k),
+/// `'(?:[sdmt]|ll|ve|re)| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+`, on ASCII:
+/// a piece starts at the first byte of every run of letters, digits or symbols, unless a
+/// space comes before it (` ?` takes the space, and the piece starts there); at the first
+/// byte of a whitespace run, and at its last byte when a byte that is not whitespace
+/// follows; and after a contraction (a `'` beginning its run, followed by s, t, m, d, re,
+/// ve or ll, in small letters) at the letter that follows it, if any, and not at the letter
+/// after the apostrophe.
+#[inline(always)]
+fn gpt2(scanner: &Scanner, base: usize, prev: &Block, cur: &Block, next: &Block, carry: &mut Carry) -> u64 {
+    let before = |x: u64, px: u64| x << 1 | px >> 63;
+    let after = |x: u64, nx: u64| x >> 1 | nx << 63;
+    let (letter, digit, space) = (cur.letter, cur.digit, cur.space);
+    let symbol = !(letter | digit | space);
+    let prev_symbol = !(prev.letter | prev.digit | prev.space | prev.other);
+    let unprefixed = !before(cur.blank, prev.blank);
+    let runs = letter & !before(letter, prev.letter)
+        | digit & !before(digit, prev.digit)
+        | symbol & !before(symbol, prev_symbol);
+    let spaces = space & !before(space, prev.space) | space & !after(space, next.space);
+    let mut starts = (runs & unprefixed | spaces | carry.forced) & !carry.taken;
+    let (mut forced, mut taken) = (0, 0);
+    let mut apostrophes = symbol & !before(symbol, prev_symbol) & unprefixed & after(letter, next.letter);
+    while apostrophes != 0 {
+        let at = base + apostrophes.trailing_zeros() as usize;
+        if let Some(end) = scanner.contraction(at, false) {
+            // The letter after the apostrophe begins a run, but the contraction took it.
+            let k = at + 1 - base;
+            if k < BLOCK {
+                starts &= !(1 << k);
+            } else {
+                taken = 1;
+            }
+            let k = end - base;
+            if (letter as u128 | (next.letter as u128) << 64) >> k & 1 != 0 {
+                if k < BLOCK {
+                    starts |= 1 << k;
+                } else {
+                    forced |= 1 << (k - BLOCK);
+                }
+            }
+        }
+        apostrophes &= apostrophes - 1;
+    }
+    *carry = Carry { forced, taken, ..Carry::default() };
+    starts
 }

@@ -241,15 +241,16 @@ fn o200k(t: &Scanner, i: usize, v: &View) -> Option<u32> {
     digits_symbols_or_space(c, v, v.newline() | v.slash())
 }
 
-/// Calls `emit(start, end)` for each piece of the text: for cl100k and llama3, from the
-/// start masks of whole blocks where they decide (`block_starts.rs`); otherwise, and
+/// Calls `emit(start, end)` for each piece of the text: for r50k, cl100k and llama3, from
+/// the start masks of whole blocks where they decide (`block_starts.rs`); otherwise, and
 /// elsewhere, a piece at a time, the masks deciding where they can and the reference
 /// splitter where they cannot.
 #[inline(always)]
 pub(super) fn for_each_piece(builtin: Builtin, kernel: Kernel, text: &str, emit: impl FnMut(usize, usize)) {
-    match builtin {
-        Builtin::Cl100k | Builtin::Llama3 => by_blocks(builtin, kernel, text, emit),
-        Builtin::Gpt2 | Builtin::O200k => piece_by_piece(builtin, kernel, text, emit),
+    if block_starts::decides(builtin) {
+        by_blocks(builtin, kernel, text, emit)
+    } else {
+        piece_by_piece(builtin, kernel, text, emit)
     }
 }
 
@@ -284,7 +285,7 @@ impl<'t> Finder<'t> {
     }
 }
 
-/// cl100k's and llama3's pieces: each block's starts from its masks where they decide,
+/// Pieces from each block's starts where its masks decide them,
 /// and piece by piece through blocks where they do not.
 #[inline(always)]
 fn by_blocks(builtin: Builtin, kernel: Kernel, text: &str, mut emit: impl FnMut(usize, usize)) {
@@ -308,7 +309,7 @@ fn by_blocks(builtin: Builtin, kernel: Kernel, text: &str, mut emit: impl FnMut(
                 carry = Carry::default();
                 continue;
             }
-            match block_starts::starts(&finder.scanner, base, pos, &blocks[k - 1], &blocks[k], &blocks[k + 1], &mut carry) {
+            match block_starts::starts(builtin, &finder.scanner, base, pos, &blocks[k - 1], &blocks[k], &blocks[k + 1], &mut carry) {
                 Some(starts) => {
                     // Only starts after `pos` are new.
                     let mut starts = match pos.checked_sub(base) {

@@ -240,7 +240,7 @@ fn pure_ascii_text(rng: &mut XorShift, len: usize, rare: usize) -> String {
 #[test]
 fn block_starts_equal_the_reference_on_ascii_text() {
     let mut rng = XorShift(crate::fuzz::seed(0x2545_F491_4F6C_DD1D));
-    for builtin in [Builtin::Cl100k, Builtin::Llama3] {
+    for builtin in [Builtin::Gpt2, Builtin::Cl100k, Builtin::Llama3] {
         for case in 0..crate::fuzz::cases(300) {
             let len = rng.below(6_000);
             let text = pure_ascii_text(&mut rng, len, [0, 1, 5][case % 3]);
@@ -265,7 +265,7 @@ fn block_starts_equal_the_reference_on_ascii_text() {
 #[test]
 fn block_starts_equal_the_regex_on_ascii_text() {
     let mut rng = XorShift(crate::fuzz::seed(0x9E37_79B9_7F4A_7C15));
-    for builtin in [Builtin::Cl100k, Builtin::Llama3] {
+    for builtin in [Builtin::Gpt2, Builtin::Cl100k, Builtin::Llama3] {
         let regex = regex_of(builtin);
         for case in 0..crate::fuzz::cases(1_000) {
             let len = rng.below(700);
@@ -284,13 +284,15 @@ fn masks_decide_nearly_every_block_of_ascii_text() {
     let mut blocks = vec![ascii_masks::Block::default(); 202];
     blocks[0].other = u64::MAX;
     ascii_masks::Kernel::Scalar.classify(text.as_bytes(), 0, &mut blocks[1..]);
-    let mut carry = super::block_starts::Carry::default();
-    let decided = (1..=200)
-        .filter(|&k| {
-            let base = (k - 1) * 64;
-            super::block_starts::starts(&scanner, base, base, &blocks[k - 1], &blocks[k], &blocks[k + 1], &mut carry)
-                .is_some()
-        })
-        .count();
-    assert!(decided >= 190, "only {decided} of 200 blocks decided");
+    for builtin in [Builtin::Gpt2, Builtin::Cl100k, Builtin::Llama3] {
+        let mut carry = super::block_starts::Carry::default();
+        let decided = (1..=200)
+            .filter(|&k| {
+                let base = (k - 1) * 64;
+                let (prev, cur, next) = (&blocks[k - 1], &blocks[k], &blocks[k + 1]);
+                super::block_starts::starts(builtin, &scanner, base, base, prev, cur, next, &mut carry).is_some()
+            })
+            .count();
+        assert!(decided >= 190, "{builtin:?}: only {decided} of 200 blocks decided");
+    }
 }
