@@ -11,9 +11,21 @@ pub type Rank = u32;
 /// Lookups by length. Nearly all lookups are short (the merge asks about pairs of parts,
 /// and tokens rarely exceed 15 bytes), so short keys never touch a boxed slice:
 /// - 2 bytes: a direct table indexed by the two bytes (256 KB, no hashing);
-/// - 1 to 15 bytes: the token table (`token_table.rs`), which is also where a whole piece
+/// - 1 to 12 bytes: the token table (`token_table.rs`), which is also where a whole piece
 ///   is looked up, whatever its length;
+/// - 13 to 16 bytes (words of 7 or 8 Cyrillic or Greek letters, 5 CJK characters): a u128
+///   read from the bytes, one hash table per length;
 /// - longer: the bytes themselves, skipped when longer than the longest token.
+/// The key of 13 to 16 bytes in their table: the first and last 8, overlapping; within
+/// one length it tells byte strings apart.
+#[inline(always)]
+fn key128(bytes: &[u8]) -> u128 {
+    let n = bytes.len();
+    debug_assert!((13..=16).contains(&n));
+    let u64_at = |i: usize| u64::from_le_bytes(bytes[i..i + 8].try_into().expect("8 bytes")) as u128;
+    u64_at(0) | u64_at(n - 8) << 64
+}
+
 const NO_RANK: Rank = Rank::MAX;
 
 // A token table miss is what `MergeRule::whole_batch` reports for a piece not taken whole.
@@ -27,6 +39,8 @@ pub struct Ranks {
     two: Box<[Rank]>,
     /// Tokens of 1 to `MAX_PACKED` bytes; None if an id is too large for it.
     table: Option<TokenTable>,
+    /// `medium[n - 13]`: tokens of n = 13..=16 bytes by `key128`.
+    medium: Vec<FxHashMap<u128, Rank>>,
     by_bytes: FxHashMap<Box<[u8]>, Rank>,
     max_len: usize,
     by_rank: Vec<Option<Box<[u8]>>>,
@@ -90,9 +104,14 @@ impl Ranks {
             }
         }
         let mut two = vec![NO_RANK; 1 << 16].into_boxed_slice();
+        let mut medium = vec![FxHashMap::default(); 4];
         for (bytes, &rank) in &by_bytes {
-            if let [a, b] = bytes[..] {
-                two[(a as usize) << 8 | b as usize] = rank;
+            match bytes.len() {
+                2 => two[(bytes[0] as usize) << 8 | bytes[1] as usize] = rank,
+                13..=16 => {
+                    medium[bytes.len() - 13].insert(key128(bytes), rank);
+                }
+                _ => {}
             }
         }
         // Tokens go in by rank, the commonest first.
@@ -101,7 +120,7 @@ impl Ranks {
         let table = fits.then(|| TokenTable::new(in_rank_order));
         let max_len = by_bytes.keys().map(|b| b.len()).max().unwrap_or(0);
         let backtracker = Arc::default();
-        Ok((Ranks { byte_ranks, two, table, by_bytes, max_len, by_rank, backtracker }, missing))
+        Ok((Ranks { byte_ranks, two, table, medium, by_bytes, max_len, by_rank, backtracker }, missing))
     }
 
     #[inline(always)]
@@ -117,6 +136,7 @@ impl Ranks {
                 (rank != NO_RANK).then_some(rank)
             }
             3..=MAX_PACKED if self.table.is_some() => self.rank_in_table(token_table::pack_slice(bytes)),
+            n @ 13..=16 => self.medium[n - 13].get(&key128(bytes)).copied(),
             n if n > self.max_len => None,
             _ => self.by_bytes.get(bytes).copied(),
         }
