@@ -212,11 +212,6 @@ impl TokenTable {
     pub fn is_empty(&self) -> bool {
         self.len == 0
     }
-
-    /// Bytes the table occupies.
-    pub fn memory(&self) -> usize {
-        std::mem::size_of_val(&*self.slots)
-    }
 }
 
 #[cfg(test)]

@@ -8,14 +8,15 @@ use std::sync::{Arc, OnceLock};
 
 pub type Rank = u32;
 
-/// Lookups by length. Nearly all lookups are short (the merge asks about pairs of parts,
-/// and tokens rarely exceed 15 bytes), so short keys never touch a boxed slice:
-/// - 2 bytes: a direct table indexed by the two bytes (256 KB, no hashing);
-/// - 1 to 12 bytes: the token table (`token_table.rs`), which is also where a whole piece
-///   is looked up, whatever its length;
-/// - 13 to 16 bytes (words of 7 or 8 Cyrillic or Greek letters, 5 CJK characters): a u128
-///   read from the bytes, one hash table per length;
-/// - longer: the bytes themselves, skipped when longer than the longest token.
+// Lookups by length. Nearly all lookups are short (the merge asks about pairs of parts,
+// and tokens rarely exceed 16 bytes), so short keys never touch a boxed slice:
+// - 2 bytes: a direct table indexed by the two bytes (256 KB, no hashing);
+// - 1 to 12 bytes: the token table (`token_table.rs`), which is also where a whole piece
+//   is looked up, whatever its length;
+// - 13 to 16 bytes (words of 7 or 8 Cyrillic or Greek letters, 5 CJK characters): a u128
+//   read from the bytes, one hash table per length;
+// - longer: the bytes themselves, skipped when longer than the longest token.
+
 /// The key of 13 to 16 bytes in their table: the first and last 8, overlapping; within
 /// one length it tells byte strings apart.
 #[inline(always)]

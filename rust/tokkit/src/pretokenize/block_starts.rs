@@ -42,33 +42,50 @@ pub(super) struct Carry {
     taken_newline: u64,
     /// Starts in the next block that a contraction at the end of this one put there.
     forced: u64,
-    /// Bytes of the next block that a contraction at the end of this one took (GPT-2).
+    /// Bytes of the next block that a contraction at the end of this one took.
     taken: u64,
 }
 
-/// The bytes of the block at `base` where pieces start, or None if the masks do not
+/// A block and its neighbours' class masks.
+pub(super) struct Window<'a> {
+    /// The byte the block starts at.
+    pub base: usize,
+    pub prev: &'a Block,
+    pub cur: &'a Block,
+    pub next: &'a Block,
+}
+
+/// Bit k is bit k−1 of the mask (from `prev`'s last bit at k = 0).
+#[inline(always)]
+fn before(x: u64, prev: u64) -> u64 {
+    x << 1 | prev >> 63
+}
+
+/// Bit k is bit k−2 of the mask.
+#[inline(always)]
+fn before2(x: u64, prev: u64) -> u64 {
+    x << 2 | prev >> 62
+}
+
+/// Bit k is bit k+1 of the mask (from `next`'s first bit at k = 63).
+#[inline(always)]
+fn after(x: u64, next: u64) -> u64 {
+    x >> 1 | next << 63
+}
+
+/// The bytes of the window's block where pieces start, or None if the masks do not
 /// decide them. `pos` is a known start (at or before the block, or in it): a digit run
 /// it begins continues in threes from it even when the block before was not decided.
 #[inline(always)]
-#[allow(clippy::too_many_arguments)]
-pub(super) fn starts(
-    builtin: Builtin,
-    scanner: &Scanner,
-    base: usize,
-    pos: usize,
-    prev: &Block,
-    cur: &Block,
-    next: &Block,
-    carry: &mut Carry,
-) -> Option<u64> {
+pub(super) fn starts(builtin: Builtin, scanner: &Scanner, w: &Window, pos: usize, carry: &mut Carry) -> Option<u64> {
     // The block, the byte after it and the three before it must be known. Before the
     // text's first block, `prev` says nothing is there (every byte `other`).
-    if cur.other != 0 || next.other & 1 != 0 || (base != 0 && prev.other >> 61 != 0) {
+    if w.cur.other != 0 || w.next.other & 1 != 0 || (w.base != 0 && w.prev.other >> 61 != 0) {
         return None;
     }
     match builtin {
-        Builtin::Cl100k | Builtin::Llama3 => cl100k_like(scanner, base, pos, prev, cur, next, carry),
-        Builtin::Gpt2 => Some(gpt2(scanner, base, prev, cur, next, carry)),
+        Builtin::Cl100k | Builtin::Llama3 => cl100k_like(scanner, w, pos, carry),
+        Builtin::Gpt2 => Some(gpt2(scanner, w, carry)),
         Builtin::O200k => None,
     }
 }
@@ -78,20 +95,40 @@ pub(super) fn decides(builtin: Builtin) -> bool {
     builtin != Builtin::O200k
 }
 
+/// Applies the contractions at `candidates` (apostrophes that start a piece and have a
+/// letter after them) to `starts`: the letter after the apostrophe is inside the
+/// contraction, and the letter after the contraction, if any, starts a piece. Returns
+/// what falls in the next block: the starts put there and the bytes taken there.
 #[inline(always)]
-fn cl100k_like(
-    scanner: &Scanner,
-    base: usize,
-    pos: usize,
-    prev: &Block,
-    cur: &Block,
-    next: &Block,
-    carry: &mut Carry,
-) -> Option<u64> {
-    let before = |x: u64, px: u64| x << 1 | px >> 63;
-    let before2 = |x: u64, px: u64| x << 2 | px >> 62;
-    let after = |x: u64, nx: u64| x >> 1 | nx << 63;
+fn contractions(scanner: &Scanner, w: &Window, mut candidates: u64, ignore_case: bool, starts: &mut u64) -> (u64, u64) {
+    let letters = w.cur.letter as u128 | (w.next.letter as u128) << 64;
+    let (mut forced, mut taken) = (0, 0);
+    while candidates != 0 {
+        let at = w.base + candidates.trailing_zeros() as usize;
+        if let Some(end) = scanner.contraction(at, ignore_case) {
+            let inside = at + 1 - w.base;
+            if inside < BLOCK {
+                *starts &= !(1 << inside);
+            } else {
+                taken = 1;
+            }
+            let k = end - w.base;
+            if letters >> k & 1 != 0 {
+                if k < BLOCK {
+                    *starts |= 1 << k;
+                } else {
+                    forced |= 1 << (k - BLOCK);
+                }
+            }
+        }
+        candidates &= candidates - 1;
+    }
+    (forced, taken)
+}
 
+#[inline(always)]
+fn cl100k_like(scanner: &Scanner, w: &Window, pos: usize, carry: &mut Carry) -> Option<u64> {
+    let (base, prev, cur, next) = (w.base, w.prev, w.cur, w.next);
     let (letter, digit, space, newline, blank) = (cur.letter, cur.digit, cur.space, cur.newline, cur.blank);
     let blanks = space & !newline;
     let symbol = !(letter | digit | space);
@@ -149,28 +186,10 @@ fn cl100k_like(
 
     let last_blanks = blanks & !after(space, next.space);
 
-    let mut starts = solo | letters | digits | run_starts | after_taken | line_tails | last_blanks | carry.forced;
-
-    // Contractions.
-    let mut forced = 0;
-    let mut apostrophes = solo & after(letter, next.letter);
-    while apostrophes != 0 {
-        let at = base + apostrophes.trailing_zeros() as usize;
-        if let Some(end) = scanner.contraction(at, true) {
-            let k = end - base;
-            let letter_there = (letter as u128 | (next.letter as u128) << 64) >> k & 1 != 0;
-            if letter_there {
-                if k < BLOCK {
-                    starts |= 1 << k;
-                } else {
-                    forced |= 1 << (k - BLOCK);
-                }
-            }
-        }
-        apostrophes &= apostrophes - 1;
-    }
-
-    *carry = Carry { digits, taken_newline: taken >> 63, forced, taken: 0 };
+    let mut starts = (solo | letters | digits | run_starts | after_taken | line_tails | last_blanks | carry.forced)
+        & !carry.taken;
+    let (forced, taken_next) = contractions(scanner, w, solo & after(letter, next.letter), true, &mut starts);
+    *carry = Carry { digits, taken_newline: taken >> 63, forced, taken: taken_next };
     Some(starts)
 }
 
@@ -183,41 +202,18 @@ fn cl100k_like(
 /// ve or ll, in small letters) at the letter that follows it, if any, and not at the letter
 /// after the apostrophe.
 #[inline(always)]
-fn gpt2(scanner: &Scanner, base: usize, prev: &Block, cur: &Block, next: &Block, carry: &mut Carry) -> u64 {
-    let before = |x: u64, px: u64| x << 1 | px >> 63;
-    let after = |x: u64, nx: u64| x >> 1 | nx << 63;
+fn gpt2(scanner: &Scanner, w: &Window, carry: &mut Carry) -> u64 {
+    let (prev, cur, next) = (w.prev, w.cur, w.next);
     let (letter, digit, space) = (cur.letter, cur.digit, cur.space);
     let symbol = !(letter | digit | space);
     let prev_symbol = !(prev.letter | prev.digit | prev.space | prev.other);
     let unprefixed = !before(cur.blank, prev.blank);
-    let runs = letter & !before(letter, prev.letter)
-        | digit & !before(digit, prev.digit)
-        | symbol & !before(symbol, prev_symbol);
+    let symbol_runs = symbol & !before(symbol, prev_symbol);
+    let runs = letter & !before(letter, prev.letter) | digit & !before(digit, prev.digit) | symbol_runs;
     let spaces = space & !before(space, prev.space) | space & !after(space, next.space);
     let mut starts = (runs & unprefixed | spaces | carry.forced) & !carry.taken;
-    let (mut forced, mut taken) = (0, 0);
-    let mut apostrophes = symbol & !before(symbol, prev_symbol) & unprefixed & after(letter, next.letter);
-    while apostrophes != 0 {
-        let at = base + apostrophes.trailing_zeros() as usize;
-        if let Some(end) = scanner.contraction(at, false) {
-            // The letter after the apostrophe begins a run, but the contraction took it.
-            let k = at + 1 - base;
-            if k < BLOCK {
-                starts &= !(1 << k);
-            } else {
-                taken = 1;
-            }
-            let k = end - base;
-            if (letter as u128 | (next.letter as u128) << 64) >> k & 1 != 0 {
-                if k < BLOCK {
-                    starts |= 1 << k;
-                } else {
-                    forced |= 1 << (k - BLOCK);
-                }
-            }
-        }
-        apostrophes &= apostrophes - 1;
-    }
+    let candidates = symbol_runs & unprefixed & after(letter, next.letter);
+    let (forced, taken) = contractions(scanner, w, candidates, false, &mut starts);
     *carry = Carry { forced, taken, ..Carry::default() };
     starts
 }

@@ -11,7 +11,7 @@
 //! over the text, and a piece costs a few shifts and a bit scan or two.
 
 use super::ascii_masks::{Block, Kernel, BLOCK};
-use super::block_starts::{self, Carry};
+use super::block_starts::{self, Carry, Window};
 use super::fast::Scanner;
 use super::Builtin;
 
@@ -309,7 +309,8 @@ fn by_blocks(builtin: Builtin, kernel: Kernel, text: &str, mut emit: impl FnMut(
                 carry = Carry::default();
                 continue;
             }
-            match block_starts::starts(builtin, &finder.scanner, base, pos, &blocks[k - 1], &blocks[k], &blocks[k + 1], &mut carry) {
+            let window = Window { base, prev: &blocks[k - 1], cur: &blocks[k], next: &blocks[k + 1] };
+            match block_starts::starts(builtin, &finder.scanner, &window, pos, &mut carry) {
                 Some(starts) => {
                     // Only starts after `pos` are new.
                     let mut starts = match pos.checked_sub(base) {

@@ -148,6 +148,22 @@ fn masked_pieces(builtin: Builtin, kernel: ascii_masks::Kernel, text: &str) -> V
     pieces
 }
 
+/// Fails, naming the first piece that differs and the text around it, unless the masked
+/// splitter with `kernel` gives the reference's pieces `want`.
+fn assert_masked_equal_reference(builtin: Builtin, kernel: ascii_masks::Kernel, text: &str, want: &[(usize, usize)]) {
+    let got = masked_pieces(builtin, kernel, text);
+    if got != want {
+        let at = got.iter().zip(want).position(|(a, b)| a != b).unwrap_or(got.len().min(want.len()));
+        let (s, _) = want[at.min(want.len() - 1)];
+        panic!(
+            "{builtin:?} with {kernel:?}: piece {at} differs: {:?} vs {:?} near {:?}",
+            got.get(at),
+            want.get(at),
+            &text[text.floor_char_boundary(s.saturating_sub(20))..text.floor_char_boundary(s + 60)]
+        );
+    }
+}
+
 #[test]
 fn masked_splitters_equal_the_reference_with_every_kernel() {
     let mut rng = XorShift(crate::fuzz::seed(0x1357_9BDF_2468_ACE1));
@@ -158,17 +174,7 @@ fn masked_splitters_equal_the_reference_with_every_kernel() {
             let text = ascii_heavy_text(&mut rng, len);
             let want = Splitter::reference_pieces(builtin, &text);
             for kernel in ascii_masks::Kernel::available() {
-                let got = masked_pieces(builtin, kernel, &text);
-                if got != want {
-                    let at = got.iter().zip(&want).position(|(a, b)| a != b).unwrap_or(got.len().min(want.len()));
-                    let (s, _) = want[at.min(want.len() - 1)];
-                    panic!(
-                        "{builtin:?} with {kernel:?}: piece {at} differs: {:?} vs {:?} near {:?}",
-                        got.get(at),
-                        want.get(at),
-                        &text[text.floor_char_boundary(s.saturating_sub(20))..text.floor_char_boundary(s + 60)]
-                    );
-                }
+                assert_masked_equal_reference(builtin, kernel, &text, &want);
             }
         }
     }
@@ -246,17 +252,7 @@ fn block_starts_equal_the_reference_on_ascii_text() {
             let text = pure_ascii_text(&mut rng, len, [0, 1, 5][case % 3]);
             let want = Splitter::reference_pieces(builtin, &text);
             for kernel in ascii_masks::Kernel::available() {
-                let got = masked_pieces(builtin, kernel, &text);
-                if got != want {
-                    let at = got.iter().zip(&want).position(|(a, b)| a != b).unwrap_or(got.len().min(want.len()));
-                    let (s, _) = want[at.min(want.len() - 1)];
-                    panic!(
-                        "{builtin:?} with {kernel:?}: piece {at} differs: {:?} vs {:?} near {:?}",
-                        got.get(at),
-                        want.get(at),
-                        &text[text.floor_char_boundary(s.saturating_sub(20))..text.floor_char_boundary(s + 60)]
-                    );
-                }
+                assert_masked_equal_reference(builtin, kernel, &text, &want);
             }
         }
     }
@@ -289,8 +285,8 @@ fn masks_decide_nearly_every_block_of_ascii_text() {
         let decided = (1..=200)
             .filter(|&k| {
                 let base = (k - 1) * 64;
-                let (prev, cur, next) = (&blocks[k - 1], &blocks[k], &blocks[k + 1]);
-                super::block_starts::starts(builtin, &scanner, base, base, prev, cur, next, &mut carry).is_some()
+                let window = super::block_starts::Window { base, prev: &blocks[k - 1], cur: &blocks[k], next: &blocks[k + 1] };
+                super::block_starts::starts(builtin, &scanner, &window, base, &mut carry).is_some()
             })
             .count();
         assert!(decided >= 190, "{builtin:?}: only {decided} of 200 blocks decided");
